@@ -1,0 +1,17 @@
+import type { Client } from '@temporalio/client';
+import type { Db } from '../src/db/connection';
+import type { CarrierProvider, LockerProvider, PaymentProvider } from '../src/integrations/providers';
+
+/** Everything activities reach the outside world through; injected by the worker and by tests. */
+export interface ActivityDeps {
+  db: Db;
+  /** Used to start order workflows in batches without growing the drop's history. */
+  temporal: Client;
+  taskQueue: string;
+  payments: PaymentProvider;
+  /** In order of preference: the first is tried first, the next when it fails. */
+  carriers: CarrierProvider[];
+  lockers: LockerProvider;
+  /** How often long waits poll Postgres. */
+  pollIntervalMs?: number;
+}

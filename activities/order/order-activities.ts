@@ -1,0 +1,151 @@
+import { Context, heartbeat } from '@temporalio/activity';
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { findDrop } from '../../src/db/repositories/drops';
+import { listWinners } from '../../src/db/repositories/entries';
+import { recordEvent } from '../../src/db/repositories/events';
+import { openException, resolveExceptionsForOrder } from '../../src/db/repositories/exceptions';
+import { advanceOrder, countUnsettledOrders, insertOrders } from '../../src/db/repositories/orders';
+import type { OrderState } from '../../src/db/schema';
+import {
+  ORDER_STATE,
+  DROP_ID,
+  orderIdFor,
+  orderWorkflowId,
+  type MissedPickupPolicy,
+  type OrderWorkflowInput,
+} from '../../workflows/definitions';
+import type { ActivityDeps } from '../deps';
+
+/** Fields an order step may set beside its state; camelCase on the wire, columns in the DB. */
+export interface OrderPatch {
+  paymentIntentId?: string;
+  payLink?: string;
+  payDeadline?: number;
+  nodeId?: string;
+  carrier?: string;
+  trackingNumber?: string;
+  labelId?: string;
+  claimCode?: string | null;
+  compartmentReservationId?: string;
+  pickupDeadline?: number;
+  finalReason?: string;
+}
+
+const START_BATCH = 200;
+
+export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs = 500 }: ActivityDeps) {
+  return {
+    /**
+     * Creates an order row and starts one order workflow per winner, in batches, with
+     * deterministic ids: a retry (or a crash mid-way) resumes from the heartbeat and re-starting
+     * an existing workflow is a no-op (USE_EXISTING).
+     */
+    async startOrderWorkflows(input: {
+      dropId: string;
+      paymentSeconds: number;
+      pickupSeconds: number;
+      missedPickupPolicy: MissedPickupPolicy;
+    }) {
+      const drop = await findDrop(db, input.dropId);
+      if (!drop) throw new Error(`drop ${input.dropId} not found`);
+      const resumedFrom = Context.current().info.heartbeatDetails as { lastRank: number } | undefined;
+      let lastRank = resumedFrom?.lastRank ?? -1;
+      let started = 0;
+      for (;;) {
+        const winners = await listWinners(db, input.dropId, lastRank, START_BATCH);
+        if (winners.length === 0) break;
+        await insertOrders(
+          db,
+          winners.map((w) => ({
+            order_id: orderIdFor(w.entry_id),
+            drop_id: input.dropId,
+            entry_id: w.entry_id,
+            state: 'created',
+            state_seq: 0,
+            amount_cents: drop.price_cents,
+            currency: drop.currency,
+            region: w.region,
+          })),
+        );
+        await Promise.all(
+          winners.map((w) => {
+            const args: OrderWorkflowInput = {
+              orderId: orderIdFor(w.entry_id),
+              dropId: input.dropId,
+              entryId: w.entry_id,
+              region: w.region,
+              amountCents: drop.price_cents,
+              currency: drop.currency,
+              paymentSeconds: input.paymentSeconds,
+              pickupSeconds: input.pickupSeconds,
+              missedPickupPolicy: input.missedPickupPolicy,
+            };
+            return temporal.workflow.start('orderWorkflow', {
+              taskQueue,
+              workflowId: orderWorkflowId(input.dropId, w.entry_id),
+              args: [args],
+              workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+              typedSearchAttributes: [
+                { key: DROP_ID, value: input.dropId },
+                { key: ORDER_STATE, value: 'created' },
+              ],
+            });
+          }),
+        );
+        started += winners.length;
+        lastRank = winners[winners.length - 1]!.draw_rank!;
+        heartbeat({ lastRank });
+      }
+      return { started };
+    },
+
+    /**
+     * Waits (polling Postgres, heartbeating) until every order of the drop is final or the
+     * wait runs out; the workflow loops, so its history grows by one activity per wait.
+     */
+    async awaitOrdersSettled(input: { dropId: string; maxWaitSeconds: number }) {
+      const deadline = Date.now() + input.maxWaitSeconds * 1000;
+      const cancelled = Context.current().cancelled;
+      for (;;) {
+        const unsettled = await countUnsettledOrders(db, input.dropId);
+        if (unsettled === 0) return { settled: true, unsettled };
+        if (Date.now() >= deadline) return { settled: false, unsettled };
+        heartbeat({ unsettled });
+        await Promise.race([new Promise((r) => setTimeout(r, pollIntervalMs)), cancelled]);
+      }
+    },
+
+    async recordOrderState(input: { orderId: string; dropId: string; seq: number; state: OrderState; patch?: OrderPatch }) {
+      const p = input.patch ?? {};
+      const changed = await advanceOrder(db, input.orderId, input.seq, input.state, {
+        ...(p.paymentIntentId !== undefined && { payment_intent_id: p.paymentIntentId }),
+        ...(p.payLink !== undefined && { pay_link: p.payLink }),
+        ...(p.payDeadline !== undefined && { pay_deadline: new Date(p.payDeadline) }),
+        ...(p.nodeId !== undefined && { node_id: p.nodeId }),
+        ...(p.carrier !== undefined && { carrier: p.carrier }),
+        ...(p.trackingNumber !== undefined && { tracking_number: p.trackingNumber }),
+        ...(p.labelId !== undefined && { label_id: p.labelId }),
+        ...(p.claimCode !== undefined && { claim_code: p.claimCode }),
+        ...(p.compartmentReservationId !== undefined && { compartment_reservation_id: p.compartmentReservationId }),
+        ...(p.pickupDeadline !== undefined && { pickup_deadline: new Date(p.pickupDeadline) }),
+        ...(p.finalReason !== undefined && { final_reason: p.finalReason }),
+      });
+      if (changed) {
+        await recordEvent(db, {
+          dropId: input.dropId,
+          orderId: input.orderId,
+          kind: 'order.state',
+          data: { state: input.state, ...(p.finalReason ? { reason: p.finalReason } : {}) },
+        });
+      }
+    },
+
+    async openOrderException(input: { dropId: string; orderId: string; kind: string; detail: string; slaMinutes: number }) {
+      await openException(db, input);
+    },
+
+    async resolveOrderExceptions(input: { orderId: string; resolution: string }) {
+      await resolveExceptionsForOrder(db, input.orderId, input.resolution);
+    },
+  };
+}

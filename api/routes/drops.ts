@@ -1,0 +1,63 @@
+import { Router } from 'express';
+import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
+import { requireRole } from '../auth';
+import { ApiError, fromZod } from '../errors';
+import { dropIdParam, extendSchema, launchDropSchema } from '../schemas';
+import { controlDrop, getDropView, launchDrop, type DropControl } from '../../src/services/drops';
+import { drawRecordChunks } from '../../src/services/draw-record';
+import { findReport } from '../../src/db/repositories/reports';
+import type { ServiceDeps } from '../../src/services/deps';
+
+const parse = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: any } }, v: unknown): T => {
+  const r = schema.safeParse(v);
+  if (!r.success) throw fromZod(r.error);
+  return r.data;
+};
+
+export function dropRoutes(deps: ServiceDeps): Router {
+  const r = Router();
+  const keys = { ops: deps.secrets.opsApiKey, support: deps.secrets.supportApiKey };
+  const ops = requireRole(keys, 'ops');
+  const staff = requireRole(keys, 'ops', 'support');
+
+  r.post('/v1/drops', ops, async (req, res) => {
+    const spec = parse(launchDropSchema, req.body);
+    const { created, view } = await launchDrop(deps, spec);
+    res.status(created ? 201 : 200).json(view);
+  });
+
+  r.get('/v1/drops/:dropId', staff, async (req, res) => {
+    const { dropId } = parse(dropIdParam, req.params);
+    const view = await getDropView(deps, dropId);
+    if (!view) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
+    res.json(view);
+  });
+
+  for (const action of ['close', 'pause', 'resume', 'extend'] as DropControl[]) {
+    r.post(`/v1/drops/:dropId/${action}`, ops, async (req, res) => {
+      const { dropId } = parse(dropIdParam, req.params);
+      const seconds = action === 'extend' ? parse(extendSchema, req.body).seconds : undefined;
+      res.json(await controlDrop(deps, dropId, action, seconds));
+    });
+  }
+
+  r.get('/v1/drops/:dropId/draw', async (req, res) => {
+    const { dropId } = parse(dropIdParam, req.params);
+    const chunks = await drawRecordChunks(deps.db, dropId);
+    res.type('application/json');
+    await pipeline(Readable.from(chunks), res);
+  });
+
+  r.get('/v1/drops/:dropId/report', async (req, res) => {
+    const { dropId } = parse(dropIdParam, req.params);
+    const report = await findReport(deps.db, dropId);
+    if (!report) throw new ApiError(404, 'report_not_ready', `no post-mortem for ${dropId} yet`);
+    const format = req.query.format;
+    if (format === 'html') res.type('text/html').send(report.html);
+    else if (format === 'md') res.type('text/markdown').send(report.markdown);
+    else res.json(report.report);
+  });
+
+  return r;
+}

@@ -1,0 +1,37 @@
+import { Router } from 'express';
+import { requireRole } from '../auth';
+import { fromZod } from '../errors';
+import { resolveSchema } from '../schemas';
+import { listOpenExceptions } from '../../src/db/repositories/exceptions';
+import { resolveOrder } from '../../src/services/orders';
+import type { ServiceDeps } from '../../src/services/deps';
+import type { ResolveAction } from '../../workflows/definitions';
+
+/** Support: the open exceptions queue and one-call resolutions. */
+export function supportRoutes(deps: ServiceDeps): Router {
+  const r = Router();
+  const staff = requireRole({ ops: deps.secrets.opsApiKey, support: deps.secrets.supportApiKey }, 'support', 'ops');
+
+  r.get('/v1/exceptions', staff, async (_req, res) => {
+    const rows = await listOpenExceptions(deps.db);
+    res.json({
+      exceptions: rows.map((e) => ({
+        exceptionId: Number(e.exception_id),
+        dropId: e.drop_id,
+        orderId: e.order_id,
+        kind: e.kind,
+        detail: e.detail,
+        slaDeadline: new Date(e.sla_deadline).toISOString(),
+        createdAt: new Date(e.created_at).toISOString(),
+      })),
+    });
+  });
+
+  r.post('/v1/orders/:orderId/resolve', staff, async (req, res) => {
+    const body = resolveSchema.safeParse(req.body);
+    if (!body.success) throw fromZod(body.error);
+    res.json(await resolveOrder(deps, String(req.params.orderId), body.data.action as ResolveAction, body.data.note));
+  });
+
+  return r;
+}

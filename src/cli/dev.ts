@@ -1,0 +1,21 @@
+import { startStack } from '../devstack/stack';
+
+export async function runDev(): Promise<number> {
+  const stack = await startStack({ apiPort: Number(process.env.API_PORT ?? 8080) });
+  console.log(`
+drops dev stack is up
+  API            ${stack.apiUrl}
+  Temporal       ${stack.temporalAddress}
+  Temporal UI    ${stack.temporalUiUrl ?? '(external server)'}
+  Providers      ${stack.providerUrl}   (SIMULATORS: payment, carriers, lockers)
+  Postgres       ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
+  ops key        ${stack.secrets.opsApiKey}
+  support key    ${stack.secrets.supportApiKey}
+Ctrl-C stops everything.`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await stack.stop();
+  return 0;
+}

@@ -1,0 +1,42 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { startPostgres } from '../devstack/postgres';
+import { freePort } from '../devstack/ports';
+import { PROJECT_ROOT } from '../devstack/stack';
+import { ensureTemporalCli, startTemporalDevServer } from '../devstack/temporal';
+
+/**
+ * Test infrastructure: a real Temporal dev server and a real Postgres on free ports, fresh
+ * each run. Writes their addresses to --ready-file and runs until SIGTERM.
+ */
+export async function runInfra(args: string[]): Promise<number> {
+  const readyFile = args[args.indexOf('--ready-file') + 1];
+  if (!readyFile || args.indexOf('--ready-file') < 0) throw new Error('--ready-file is required');
+  const dataDir = join(PROJECT_ROOT, '.data', `test-${process.pid}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+  const log = (l: string) => console.error(`[infra] ${l}`);
+  const binary = ensureTemporalCli(PROJECT_ROOT, log);
+  const [temporalPort, pgPort] = [await freePort(), await freePort()];
+  const [temporal, pg] = await Promise.all([
+    startTemporalDevServer({ binary, dataDir: join(dataDir, 'temporal'), port: temporalPort, uiPort: null, log }),
+    startPostgres({ dataDir, port: pgPort, databaseUrl: process.env.DATABASE_URL }),
+  ]);
+  writeFileSync(readyFile, JSON.stringify({ temporalAddress: temporal.address, postgresAdminUrl: pg.adminUrl, dataDir }));
+  await new Promise<void>((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('SIGINT', resolve);
+    // The test runner died without telling us: do not outlive it.
+    const parent = process.ppid;
+    setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        resolve();
+      }
+    }, 2000).unref();
+  });
+  await Promise.allSettled([temporal.stop(), pg.stop()]);
+  rmSync(dataDir, { recursive: true, force: true });
+  return 0;
+}

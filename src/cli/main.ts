@@ -1,0 +1,40 @@
+/** `drops`: the drop engine's command line. */
+import { runDemo } from './demo';
+import { runDev } from './dev';
+import { runInfra } from './infra';
+import { runRecordHistories } from './record-histories';
+import { runReplay } from './replay';
+import { runApi, runWorker } from './services';
+
+const [command, ...args] = process.argv.slice(2);
+
+const commands: Record<string, () => Promise<number>> = {
+  dev: runDev,
+  demo: runDemo,
+  replay: () => runReplay(args),
+  infra: () => runInfra(args),
+  worker: runWorker,
+  api: runApi,
+  'record-histories': runRecordHistories,
+};
+
+const usage = `usage: drops <command>
+  dev                          run the whole local stack and print its URLs and keys
+  demo                         run a whole drop end to end and print its post-mortem
+  replay <workflowId>          replay a workflow's history from the server against this code
+  replay --file history.json   replay a saved history
+  worker | api                 run one production process (configured by environment)
+  record-histories             re-record the replay fixtures in test/replay/histories`;
+
+const run = command ? commands[command] : undefined;
+if (!run) {
+  console.error(usage);
+  process.exit(command ? 2 : 0);
+}
+run().then(
+  (code) => process.exit(code),
+  (err) => {
+    console.error(`drops ${command}: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  },
+);

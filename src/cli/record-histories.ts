@@ -1,0 +1,3 @@
+export async function runRecordHistories(): Promise<number> {
+  throw new Error('not yet');
+}

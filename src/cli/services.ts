@@ -1,0 +1,59 @@
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import { createApp } from '../../api/app';
+import { readEnvConfig, requireSecrets } from '../config';
+import { createDb, migrateToLatest } from '../db/connection';
+import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
+import { createDropWorker } from '../worker/worker';
+
+/** Production processes (see docker-compose.yml): configured only by the environment. */
+function requireDatabaseUrl(url: string | undefined): string {
+  if (!url) throw new Error('DATABASE_URL is required');
+  return url;
+}
+
+export async function runWorker(): Promise<number> {
+  const config = readEnvConfig();
+  const db = createDb(requireDatabaseUrl(config.DATABASE_URL));
+  await migrateToLatest(db);
+  if (!config.DROPS_PROVIDER_URL) throw new Error('DROPS_PROVIDER_URL is required (real adapters land with the provider issue)');
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createDropWorker({
+    connection: await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    deps: {
+      db,
+      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      payments: new SimulatedPaymentAdapter(config.DROPS_PROVIDER_URL),
+      carriers: [
+        new SimulatedCarrierAdapter(config.DROPS_PROVIDER_URL, 'swiftship'),
+        new SimulatedCarrierAdapter(config.DROPS_PROVIDER_URL, 'parcelnow'),
+      ],
+      lockers: new SimulatedLockerAdapter(config.DROPS_PROVIDER_URL),
+    },
+  });
+  await worker.run();
+  return 0;
+}
+
+export async function runApi(): Promise<number> {
+  const config = readEnvConfig();
+  const secrets = requireSecrets(config);
+  const db = createDb(requireDatabaseUrl(config.DATABASE_URL), { max: 20 });
+  await migrateToLatest(db);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const app = createApp({
+    db,
+    temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    secrets,
+  });
+  await new Promise<void>((resolve, reject) => {
+    app.listen(config.API_PORT, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve()));
+  });
+  console.log(`drops api listening on :${config.API_PORT}`);
+  await new Promise(() => {});
+  return 0;
+}

@@ -1,0 +1,108 @@
+import { sql, type Kysely } from 'kysely';
+import { chooseRoute, type Route } from '../../domain/routing';
+import type { Database, NewOrder, OrderRow, OrderState, OrdersTable } from '../schema';
+import type { Updateable } from 'kysely';
+
+type Q = Kysely<Database>;
+
+export const FINAL_STATES: readonly OrderState[] = ['unpaid', 'picked_up', 'shipped', 'refunded'];
+
+export async function insertOrders(db: Q, orders: NewOrder[]): Promise<void> {
+  if (orders.length === 0) return;
+  await db.insertInto('orders').values(orders).onConflict((oc) => oc.column('order_id').doNothing()).execute();
+}
+
+export async function findOrder(db: Q, orderId: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
+}
+
+export async function findOrderByEntry(db: Q, dropId: string, entryId: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('drop_id', '=', dropId).where('entry_id', '=', entryId).executeTakeFirst();
+}
+
+export async function findOrderByPaymentIntent(db: Q, paymentIntentId: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();
+}
+
+export async function findOrderByReservation(db: Q, reservationId: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('compartment_reservation_id', '=', reservationId).executeTakeFirst();
+}
+
+/**
+ * Moves an order to a later step. `seq` only grows, so a retried or late write of an earlier
+ * step changes nothing. Returns whether the row changed.
+ */
+export async function advanceOrder(
+  db: Q,
+  orderId: string,
+  seq: number,
+  state: OrderState,
+  patch: Omit<Updateable<OrdersTable>, 'order_id' | 'state' | 'state_seq'> = {},
+): Promise<boolean> {
+  const res = await db
+    .updateTable('orders')
+    .set({ ...patch, state, state_seq: seq, updated_at: sql`now()` })
+    .where('order_id', '=', orderId)
+    .where('state_seq', '<', seq)
+    .executeTakeFirst();
+  return Number(res.numUpdatedRows) > 0;
+}
+
+export async function countUnsettledOrders(db: Q, dropId: string): Promise<number> {
+  const row = await db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('drop_id', '=', dropId)
+    .where('state', 'not in', FINAL_STATES)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/**
+ * Takes one unit of stock for the order, once: the order row is locked, so a retried activity
+ * sees the unit it already holds and no unit is ever promised twice.
+ */
+export async function reserveStock(db: Q, orderId: string): Promise<Route> {
+  return db.transaction().execute(async (trx) => {
+    const order = await trx.selectFrom('orders').selectAll().where('order_id', '=', orderId).forUpdate().executeTakeFirstOrThrow();
+    if (order.stock_held && order.node_id && order.fulfillment) return { fulfillment: order.fulfillment, nodeId: order.node_id };
+    const nodes = await trx
+      .selectFrom('nodes')
+      .select(['node_id', 'region', 'stock_remaining'])
+      .where('drop_id', '=', order.drop_id)
+      .forUpdate()
+      .execute();
+    const route = chooseRoute(
+      nodes.map((n) => ({ nodeId: n.node_id, region: n.region, stockRemaining: n.stock_remaining })),
+      order.region,
+    );
+    if (!route) return null;
+    await trx
+      .updateTable('nodes')
+      .set((eb) => ({ stock_remaining: eb('stock_remaining', '-', 1) }))
+      .where('drop_id', '=', order.drop_id)
+      .where('node_id', '=', route.nodeId)
+      .execute();
+    await trx
+      .updateTable('orders')
+      .set({ node_id: route.nodeId, fulfillment: route.fulfillment, stock_held: true })
+      .where('order_id', '=', orderId)
+      .execute();
+    return route;
+  });
+}
+
+/** Gives the order's unit back to its node, once. */
+export async function releaseStock(db: Q, orderId: string): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    const order = await trx.selectFrom('orders').selectAll().where('order_id', '=', orderId).forUpdate().executeTakeFirstOrThrow();
+    if (!order.stock_held || !order.node_id) return;
+    await trx
+      .updateTable('nodes')
+      .set((eb) => ({ stock_remaining: eb('stock_remaining', '+', 1) }))
+      .where('drop_id', '=', order.drop_id)
+      .where('node_id', '=', order.node_id)
+      .execute();
+    await trx.updateTable('orders').set({ stock_held: false }).where('order_id', '=', orderId).execute();
+  });
+}

@@ -1,0 +1,188 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Kysely table types. The migrations in ./migrations are the source of truth for the SQL. */
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type DropPhase =
+  | 'scheduled'
+  | 'registration'
+  | 'paused'
+  | 'allocating'
+  | 'settling'
+  | 'post_mortem_pending'
+  | 'completed';
+
+export interface DropsTable {
+  drop_id: string;
+  name: string;
+  phase: DropPhase;
+  units: number;
+  price_cents: number;
+  currency: string;
+  /** The launch request as accepted (nodes, windows, tiers, policies); no secrets. */
+  spec: Json<unknown>;
+  commitment: string | null;
+  /** Revealed only at allocation; kept in drop_secrets until then. */
+  seed: string | null;
+  entrants_digest: string | null;
+  beacon: string | null;
+  registration_opens_at: Timestamp | null;
+  registration_closes_at: Timestamp | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface DropSecretsTable {
+  drop_id: string;
+  seed: string;
+}
+
+export interface NodesTable {
+  drop_id: string;
+  node_id: string;
+  region: string;
+  kind: 'locker' | 'popup';
+  stock_total: number;
+  stock_remaining: number;
+}
+
+export type EntryStatus = 'registered' | 'won' | 'waitlisted';
+
+export interface EntriesTable {
+  drop_id: string;
+  entry_id: string;
+  /** HMAC of the normalised identity: dedupes people without storing who they are here. */
+  identity_hash: string;
+  tier: string;
+  weight: number;
+  region: string;
+  receipt_secret_hash: string;
+  status: Generated<EntryStatus>;
+  draw_rank: number | null;
+  created_at: Generated<Date>;
+}
+
+/** Personal data, apart from the entry row; never read by the draw or the reports. */
+export interface EntrantContactsTable {
+  drop_id: string;
+  entry_id: string;
+  email: string;
+  phone: string | null;
+}
+
+export type OrderState =
+  | 'created'
+  | 'awaiting_payment'
+  | 'paid'
+  | 'awaiting_pickup'
+  | 'needs_support'
+  // final states: every winner ends in exactly one of these
+  | 'unpaid'
+  | 'picked_up'
+  | 'shipped'
+  | 'refunded';
+
+export interface OrdersTable {
+  order_id: string;
+  drop_id: string;
+  entry_id: string;
+  state: OrderState;
+  /** Monotonic step number: a late, earlier write never overwrites a later state. */
+  state_seq: number;
+  amount_cents: number;
+  currency: string;
+  region: string;
+  payment_intent_id: string | null;
+  pay_link: string | null;
+  node_id: string | null;
+  fulfillment: 'pickup' | 'ship' | null;
+  /** True while this order holds one unit of its node's stock. */
+  stock_held: Generated<boolean>;
+  compartment_reservation_id: string | null;
+  label_id: string | null;
+  carrier: string | null;
+  tracking_number: string | null;
+  claim_code: string | null;
+  pay_deadline: Timestamp | null;
+  pickup_deadline: Timestamp | null;
+  final_reason: string | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface LedgerPostingsTable {
+  posting_id: Generated<number>;
+  /** Business-scoped key: the same money movement is never posted twice. */
+  idempotency_key: string;
+  drop_id: string;
+  order_id: string | null;
+  kind: 'payment_captured' | 'payment_refunded';
+  created_at: Generated<Date>;
+}
+
+export interface LedgerLinesTable {
+  line_id: Generated<number>;
+  posting_id: number;
+  account: string;
+  /** Signed; the lines of one posting sum to zero. */
+  amount_cents: number;
+}
+
+export interface ExceptionsTable {
+  exception_id: Generated<number>;
+  drop_id: string;
+  order_id: string | null;
+  kind: string;
+  detail: string;
+  status: Generated<'open' | 'resolved'>;
+  sla_deadline: Timestamp;
+  resolution: string | null;
+  created_at: Generated<Date>;
+  resolved_at: Timestamp | null;
+}
+
+export interface EventsTable {
+  event_id: Generated<number>;
+  drop_id: string;
+  order_id: string | null;
+  kind: string;
+  data: Json<Record<string, unknown>>;
+  at: Generated<Date>;
+}
+
+export interface WebhookEventsTable {
+  provider: string;
+  event_id: string;
+  received_at: Generated<Date>;
+}
+
+export interface ReportsTable {
+  drop_id: string;
+  report: Json<unknown>;
+  markdown: string;
+  html: string;
+  created_at: Generated<Date>;
+}
+
+export interface Database {
+  drops: DropsTable;
+  drop_secrets: DropSecretsTable;
+  nodes: NodesTable;
+  entries: EntriesTable;
+  entrant_contacts: EntrantContactsTable;
+  orders: OrdersTable;
+  ledger_postings: LedgerPostingsTable;
+  ledger_lines: LedgerLinesTable;
+  exceptions: ExceptionsTable;
+  events: EventsTable;
+  webhook_events: WebhookEventsTable;
+  reports: ReportsTable;
+}
+
+export type DropRow = Selectable<DropsTable>;
+export type EntryRow = Selectable<EntriesTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type NodeRow = Selectable<NodesTable>;
+export type NewOrder = Insertable<OrdersTable>;

@@ -1,0 +1,155 @@
+import { DropsApiClient, mapLimit, seededRandom } from './api-client';
+
+/**
+ * A scripted drop driven only through public HTTP: ops launch and close it, simulated entrants
+ * register, some winners pay (at the simulated provider's checkout) and some pick up (at the
+ * simulated locker). Used by `drops demo`, the end-to-end test and the history recorder.
+ */
+export interface ScenarioOptions {
+  apiUrl: string;
+  providerUrl: string;
+  opsKey: string;
+  dropId: string;
+  entrants: number;
+  units: number;
+  nodes: Array<{ nodeId: string; region: string; kind: 'locker' | 'popup'; stock: number }>;
+  /** Regions entrants come from; one without a node makes shipped orders. */
+  regions: string[];
+  payRate: number;
+  pickupRate: number;
+  windows: { registrationSeconds: number; paymentSeconds: number; pickupSeconds: number; postMortemDelaySeconds: number };
+  seed?: number;
+  log?: (line: string) => void;
+  deadlineMs?: number;
+}
+
+export interface ScenarioResult {
+  report: any;
+  receipts: number;
+  duplicatesAnswered: number;
+  paidByEntrants: number;
+  pickedUpByEntrants: number;
+}
+
+const TERMINAL = new Set(['unpaid', 'picked_up', 'shipped', 'refunded']);
+
+export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
+  const log = o.log ?? (() => {});
+  const api = new DropsApiClient(o.apiUrl, { ops: o.opsKey });
+  const rand = seededRandom(o.seed ?? 42);
+  const deadline = Date.now() + (o.deadlineMs ?? 10 * 60_000);
+  const until = async (what: string, check: () => Promise<boolean>) => {
+    while (!(await check())) {
+      if (Date.now() > deadline) throw new Error(`scenario timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  // announce
+  const launch = await api.call('POST', '/v1/drops', {
+    as: 'ops',
+    body: {
+      dropId: o.dropId,
+      name: `Demo drop ${o.dropId}`,
+      units: o.units,
+      priceCents: 2500,
+      currency: 'usd',
+      nodes: o.nodes,
+      windows: o.windows,
+      policies: { missedPickup: 'refund' },
+    },
+  });
+  if (launch.status !== 201) throw new Error(`launch answered ${launch.status}: ${JSON.stringify(launch.body)}`);
+  let phase = '';
+  const phaseIs = async (...phases: string[]) => {
+    const { body } = await api.call('GET', `/v1/drops/${o.dropId}`, { as: 'ops' });
+    if (body.phase !== phase) {
+      phase = body.phase;
+      log(`phase: ${phase}${body.commitment && phase === 'registration' ? ` (commitment ${body.commitment})` : ''}`);
+    }
+    return phases.includes(body.phase);
+  };
+  await until('registration to open', () => phaseIs('registration'));
+
+  // registration
+  const people = Array.from({ length: o.entrants }, (_, i) => ({
+    email: `entrant${i}@example.test`,
+    region: o.regions[Math.floor(rand() * o.regions.length)]!,
+  }));
+  const receipts = await mapLimit(people, 32, async (p) => {
+    const r = await api.call('POST', `/v1/drops/${o.dropId}/entries`, { body: p });
+    if (r.status !== 201) throw new Error(`registration answered ${r.status}: ${JSON.stringify(r.body)}`);
+    return r.body as { entryId: string; receiptSecret: string };
+  });
+  // Some people try again: they get their first receipt back, not a second entry.
+  const again = await mapLimit(people.slice(0, Math.ceil(o.entrants / 20)), 16, (p) =>
+    api.call('POST', `/v1/drops/${o.dropId}/entries`, { body: { ...p, email: p.email.toUpperCase() } }),
+  );
+  const duplicatesAnswered = again.filter((r, i) => r.status === 200 && r.body.entryId === receipts[i]!.entryId).length;
+  log(`registered ${receipts.length} entrants; ${duplicatesAnswered} repeat submissions got their first receipt back`);
+
+  const close = await api.call('POST', `/v1/drops/${o.dropId}/close`, { as: 'ops' });
+  log(`ops closed registration early (${close.status})`);
+  await until('the draw', () => phaseIs('settling', 'post_mortem_pending', 'completed'));
+
+  // the winners act: pay (or not), then pick up (or not)
+  const status = (r: { entryId: string; receiptSecret: string }) =>
+    api.call('GET', `/v1/drops/${o.dropId}/entries/${r.entryId}`, { headers: { 'x-receipt-secret': r.receiptSecret } });
+  const all = await mapLimit(receipts, 32, async (r) => ({ r, s: (await status(r)).body }));
+  const winners = all.filter((x) => x.s.status === 'won').map((x) => x.r);
+  log(`draw: ${winners.length} winners, ${all.length - winners.length} waitlisted`);
+  const willPay = new Map(winners.map((w) => [w.entryId, rand() < o.payRate]));
+  const willPickUp = new Map(winners.map((w) => [w.entryId, rand() < o.pickupRate]));
+  const done = new Set<string>();
+  const paid = new Set<string>();
+  const pickedUp = new Set<string>();
+  await until('every order to settle', async () => {
+    await mapLimit(
+      winners.filter((w) => !done.has(w.entryId)),
+      32,
+      async (w) => {
+        const { body } = await status(w);
+        const order = body.order;
+        if (!order) return;
+        if (TERMINAL.has(order.state)) return void done.add(w.entryId);
+        if (order.state === 'awaiting_payment' && order.payLink && willPay.get(w.entryId) && !paid.has(w.entryId)) {
+          const res = await fetch(order.payLink, { method: 'POST' });
+          if (res.ok) paid.add(w.entryId);
+        }
+        if (order.state === 'awaiting_pickup' && order.claimCode && willPickUp.get(w.entryId) && !pickedUp.has(w.entryId)) {
+          const res = await fetch(`${o.providerUrl}/lockers/${order.nodeId}/open`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ claim_code: order.claimCode }),
+          });
+          if (res.ok) pickedUp.add(w.entryId);
+        }
+      },
+    );
+    return done.size === winners.length;
+  });
+  log(`orders settled: ${paid.size} winners paid, ${pickedUp.size} opened their locker`);
+
+  // post-mortem
+  await until('the post-mortem', () => phaseIs('completed'));
+  const report = await api.call('GET', `/v1/drops/${o.dropId}/report`);
+  if (report.status !== 200) throw new Error(`report answered ${report.status}`);
+  return {
+    report: report.body,
+    receipts: receipts.length,
+    duplicatesAnswered,
+    paidByEntrants: paid.size,
+    pickedUpByEntrants: pickedUp.size,
+  };
+}
+
+/** The report's counts must add up: winners = paid + unpaid; paid = picked up + refunded + shipped. */
+export function reportAddsUp(counts: any): string[] {
+  const problems: string[] = [];
+  if (counts.winners !== counts.paid + counts.unpaid) problems.push(`winners ${counts.winners} != paid ${counts.paid} + unpaid ${counts.unpaid}`);
+  if (counts.paid !== counts.pickedUp + counts.refunded + counts.shipped) {
+    problems.push(`paid ${counts.paid} != picked up ${counts.pickedUp} + refunded ${counts.refunded} + shipped ${counts.shipped}`);
+  }
+  if (counts.unsettled !== 0) problems.push(`${counts.unsettled} orders never settled`);
+  return problems;
+}

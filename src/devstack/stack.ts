@@ -1,0 +1,132 @@
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { Server } from 'node:http';
+import { join } from 'node:path';
+import { createApp } from '../../api/app';
+import type { ApiSecrets } from '../config';
+import { createDb, migrateToLatest, type Db } from '../db/connection';
+import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
+import { ProviderSimulator } from '../simulators/provider-simulator';
+import { createDropWorker } from '../worker/worker';
+import { ensureDatabase, startPostgres } from './postgres';
+import { loadOrCreateDevSecrets } from './secrets';
+import { ensureTemporalCli, startTemporalDevServer } from './temporal';
+
+export const PROJECT_ROOT = join(__dirname, '..', '..');
+
+export interface StackOptions {
+  dataDir?: string;
+  temporalPort?: number;
+  temporalUiPort?: number | null;
+  postgresPort?: number;
+  apiPort?: number;
+  taskQueue?: string;
+  log?: (line: string) => void;
+}
+
+export interface Stack {
+  apiUrl: string;
+  temporalAddress: string;
+  temporalUiUrl: string | null;
+  providerUrl: string;
+  databaseUrl: string;
+  secrets: ApiSecrets;
+  db: Db;
+  client: Client;
+  simulator: ProviderSimulator;
+  worker: Worker;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole local stack in one process tree: Temporal dev server and Postgres as child
+ * processes; the provider simulators, the worker and the API in this process.
+ */
+export async function startStack(opts: StackOptions = {}): Promise<Stack> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const dataDir = opts.dataDir ?? join(PROJECT_ROOT, '.data');
+  const taskQueue = opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'drops';
+  quietSdkLogs();
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((e) => log(`stop: ${String(e)}`));
+  };
+  try {
+    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    let temporalUiUrl: string | null = null;
+    if (!temporalAddress) {
+      const binary = ensureTemporalCli(PROJECT_ROOT, log);
+      const server = await startTemporalDevServer({
+        binary,
+        dataDir: join(dataDir, 'temporal'),
+        port: opts.temporalPort ?? 7233,
+        uiPort: opts.temporalUiPort === undefined ? 8233 : opts.temporalUiPort,
+        log,
+      });
+      stops.push(() => server.stop());
+      temporalAddress = server.address;
+      temporalUiUrl = server.uiUrl;
+    }
+
+    const pg = await startPostgres({ dataDir, port: opts.postgresPort ?? 54329, databaseUrl: process.env.DATABASE_URL });
+    stops.push(() => pg.stop());
+    const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(pg.adminUrl, 'drops'));
+    const db = createDb(databaseUrl, { max: 20 });
+    stops.push(() => db.destroy());
+    await migrateToLatest(db);
+
+    const secrets = loadOrCreateDevSecrets(join(dataDir, 'dev-secrets.json'));
+    const simulator = new ProviderSimulator();
+    const providerUrl = await simulator.start();
+    stops.push(() => simulator.stop());
+
+    const connection = await Connection.connect({ address: temporalAddress });
+    stops.push(() => connection.close());
+    const client = new Client({ connection });
+    const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
+    stops.push(() => nativeConnection.close());
+    const worker = await createDropWorker({
+      connection: nativeConnection,
+      namespace: 'default',
+      taskQueue,
+      deps: {
+        db,
+        temporal: client,
+        taskQueue,
+        payments: new SimulatedPaymentAdapter(providerUrl),
+        carriers: [new SimulatedCarrierAdapter(providerUrl, 'swiftship'), new SimulatedCarrierAdapter(providerUrl, 'parcelnow')],
+        lockers: new SimulatedLockerAdapter(providerUrl),
+      },
+    });
+    const workerRun = worker.run();
+    stops.push(async () => {
+      worker.shutdown();
+      await workerRun;
+    });
+
+    const app = createApp({ db, temporal: client, taskQueue, secrets });
+    const server = await new Promise<Server>((resolve, reject) => {
+      const s = app.listen(opts.apiPort ?? 8080, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
+    });
+    stops.push(() => new Promise<void>((r) => server.close(() => r())));
+    const address = server.address();
+    const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : opts.apiPort}`;
+    simulator.webhooks = {
+      payments: { url: `${apiUrl}/v1/webhooks/payments`, secret: secrets.webhookSecrets.payments },
+      lockers: { url: `${apiUrl}/v1/webhooks/lockers`, secret: secrets.webhookSecrets.lockers },
+    };
+
+    return { apiUrl, temporalAddress, temporalUiUrl, providerUrl, databaseUrl, secrets, db, client, simulator, worker, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+let runtimeInstalled = false;
+/** The SDK logs every bundle step at INFO; keep warnings and errors only. Once per process. */
+function quietSdkLogs() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}

@@ -1,0 +1,31 @@
+import { ProviderRejectedError } from './providers';
+
+export interface HttpJsonOptions {
+  method?: 'GET' | 'POST';
+  body?: unknown;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+/**
+ * One JSON request to a provider. 4xx (but 409 and 429, which are transient) become
+ * ProviderRejectedError so activities can stop retrying; everything else throws a plain
+ * Error, which Temporal retries.
+ */
+export async function httpJson<T>(url: string, options: HttpJsonOptions = {}): Promise<T> {
+  const res = await fetch(url, {
+    method: options.method ?? 'GET',
+    headers: { 'content-type': 'application/json', ...options.headers },
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+  });
+  const text = await res.text();
+  if (!res.ok) {
+    const message = `${options.method ?? 'GET'} ${new URL(url).pathname} answered ${res.status}: ${text.slice(0, 200)}`;
+    if (res.status >= 400 && res.status < 500 && res.status !== 409 && res.status !== 429) {
+      throw new ProviderRejectedError(message, res.status);
+    }
+    throw new Error(message);
+  }
+  return (text ? JSON.parse(text) : {}) as T;
+}

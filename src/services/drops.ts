@@ -1,0 +1,133 @@
+import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { isDeepStrictEqual } from 'node:util';
+import { ApiError } from '../../api/errors';
+import type { LaunchDrop } from '../../api/schemas';
+import {
+  DROP_ID,
+  DROP_PHASE,
+  closeRegistrationUpdate,
+  dropWorkflowId,
+  extendRegistrationUpdate,
+  pauseRegistrationUpdate,
+  resumeRegistrationUpdate,
+  type DropWorkflowInput,
+} from '../../workflows/definitions';
+import { countEntries } from '../db/repositories/entries';
+import { findDrop, insertDrop, listNodes } from '../db/repositories/drops';
+import type { ServiceDeps } from './deps';
+
+/**
+ * Launches a drop: the row first (so reads work at once), then its workflow. Idempotent on the
+ * drop id: the same request again answers with the drop; a different one with that id is a 409.
+ */
+export async function launchDrop(deps: ServiceDeps, spec: LaunchDrop): Promise<{ created: boolean; view: DropView }> {
+  const created = await insertDrop(deps.db, {
+    dropId: spec.dropId,
+    name: spec.name,
+    units: spec.units,
+    priceCents: spec.priceCents,
+    currency: spec.currency,
+    spec,
+    beacon: spec.beacon,
+    nodes: spec.nodes,
+  });
+  if (!created) {
+    const existing = await findDrop(deps.db, spec.dropId);
+    if (!isDeepStrictEqual(existing?.spec, JSON.parse(JSON.stringify(spec)))) {
+      throw new ApiError(409, 'drop_exists', `drop ${spec.dropId} exists with a different launch request`);
+    }
+  }
+  const input: DropWorkflowInput = {
+    dropId: spec.dropId,
+    windows: spec.windows,
+    missedPickupPolicy: spec.policies.missedPickup,
+  };
+  try {
+    // Started even when the row existed: a crash between the insert and the start heals here.
+    await deps.temporal.workflow.start('dropWorkflow', {
+      taskQueue: deps.taskQueue,
+      workflowId: dropWorkflowId(spec.dropId),
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: DROP_ID, value: spec.dropId },
+        { key: DROP_PHASE, value: 'announcing' },
+      ],
+    });
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+  return { created, view: (await getDropView(deps, spec.dropId))! };
+}
+
+export interface DropView {
+  dropId: string;
+  name: string;
+  phase: string;
+  units: number;
+  priceCents: number;
+  currency: string;
+  commitment: string | null;
+  entrantsDigest: string | null;
+  registration: { opensAt: string | null; closesAt: string | null };
+  counts: { entries: number; orders: Record<string, number> };
+  nodes: Array<{ nodeId: string; region: string; kind: string; stockTotal: number; stockRemaining: number }>;
+  workflowId: string;
+}
+
+/** The drop as the read model knows it; never asks Temporal. */
+export async function getDropView(deps: Pick<ServiceDeps, 'db'>, dropId: string): Promise<DropView | undefined> {
+  const drop = await findDrop(deps.db, dropId);
+  if (!drop) return undefined;
+  const [entries, nodes, orders] = await Promise.all([
+    countEntries(deps.db, dropId),
+    listNodes(deps.db, dropId),
+    deps.db
+      .selectFrom('orders')
+      .select(['state', (eb) => eb.fn.countAll<string>().as('n')])
+      .where('drop_id', '=', dropId)
+      .groupBy('state')
+      .execute(),
+  ]);
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    dropId,
+    name: drop.name,
+    phase: drop.phase,
+    units: drop.units,
+    priceCents: drop.price_cents,
+    currency: drop.currency,
+    commitment: drop.commitment,
+    entrantsDigest: drop.entrants_digest,
+    registration: { opensAt: iso(drop.registration_opens_at), closesAt: iso(drop.registration_closes_at) },
+    counts: { entries, orders: Object.fromEntries(orders.map((o) => [o.state, Number(o.n)])) },
+    nodes: nodes.map((n) => ({ nodeId: n.node_id, region: n.region, kind: n.kind, stockTotal: n.stock_total, stockRemaining: n.stock_remaining })),
+    workflowId: dropWorkflowId(dropId),
+  };
+}
+
+export type DropControl = 'close' | 'pause' | 'resume' | 'extend';
+
+/** Ops steer a running drop through Workflow Updates; the workflow's validators say no. */
+export async function controlDrop(deps: ServiceDeps, dropId: string, action: DropControl, seconds?: number) {
+  if (!(await findDrop(deps.db, dropId))) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
+  const handle = deps.temporal.workflow.getHandle(dropWorkflowId(dropId));
+  try {
+    switch (action) {
+      case 'close':
+        return await handle.executeUpdate(closeRegistrationUpdate);
+      case 'pause':
+        return await handle.executeUpdate(pauseRegistrationUpdate);
+      case 'resume':
+        return await handle.executeUpdate(resumeRegistrationUpdate);
+      case 'extend':
+        return await handle.executeUpdate(extendRegistrationUpdate, { args: [{ seconds: seconds! }] });
+    }
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      throw new ApiError(409, 'wrong_phase', `cannot ${action} now: ${err.cause?.message ?? err.message}`);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,133 @@
+/**
+ * Messages and shapes shared by the workflows, the activities and the API.
+ * Workflow-safe: imports only @temporalio/workflow and @temporalio/common.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+// ---- ids ------------------------------------------------------------------------------------
+
+export const dropWorkflowId = (dropId: string): string => `drop:${dropId}`;
+export const orderWorkflowId = (dropId: string, entryId: string): string => `order:${dropId}:${entryId}`;
+export const orderIdFor = (entryId: string): string => `ord_${entryId}`;
+
+// ---- search attributes (registered on the dev server by the project) -------------------------
+
+export const DROP_ID = defineSearchAttributeKey('DropId', SearchAttributeType.KEYWORD);
+export const DROP_PHASE = defineSearchAttributeKey('DropPhase', SearchAttributeType.KEYWORD);
+export const ORDER_STATE = defineSearchAttributeKey('OrderState', SearchAttributeType.KEYWORD);
+export const SEARCH_ATTRIBUTES = ['DropId', 'DropPhase', 'OrderState'] as const;
+
+// ---- drop -------------------------------------------------------------------------------------
+
+export interface DropWindows {
+  registrationSeconds: number;
+  paymentSeconds: number;
+  pickupSeconds: number;
+  postMortemDelaySeconds: number;
+}
+
+export type MissedPickupPolicy = 'refund';
+
+export interface DropWorkflowInput {
+  dropId: string;
+  windows: DropWindows;
+  missedPickupPolicy: MissedPickupPolicy;
+  /** Set by continue-as-new: the phase to resume in, and what was learned before it. */
+  resumeAt?: 'settling';
+  winners?: number;
+}
+
+export type DropWorkflowPhase =
+  | 'announcing'
+  | 'registration'
+  | 'paused'
+  | 'allocating'
+  | 'settling'
+  | 'post_mortem_pending'
+  | 'completed';
+
+export interface DropStatus {
+  phase: DropWorkflowPhase;
+  registrationClosesAt: number | null;
+}
+
+export interface DropOutcome {
+  dropId: string;
+  winners: number;
+  reportWritten: boolean;
+}
+
+export const closeRegistrationUpdate = defineUpdate<DropStatus>('closeRegistration');
+export const pauseRegistrationUpdate = defineUpdate<DropStatus>('pauseRegistration');
+export const resumeRegistrationUpdate = defineUpdate<DropStatus>('resumeRegistration');
+export const extendRegistrationUpdate = defineUpdate<DropStatus, [{ seconds: number }]>('extendRegistration');
+export const dropStatusQuery = defineQuery<DropStatus>('dropStatus');
+
+// ---- order ------------------------------------------------------------------------------------
+
+export interface OrderWorkflowInput {
+  orderId: string;
+  dropId: string;
+  entryId: string;
+  region: string;
+  amountCents: number;
+  currency: string;
+  paymentSeconds: number;
+  pickupSeconds: number;
+  missedPickupPolicy: MissedPickupPolicy;
+}
+
+export type OrderWorkflowState =
+  | 'created'
+  | 'awaiting_payment'
+  | 'paid'
+  | 'awaiting_pickup'
+  | 'needs_support'
+  | 'unpaid'
+  | 'picked_up'
+  | 'shipped'
+  | 'refunded';
+
+export const FINAL_ORDER_STATES: readonly OrderWorkflowState[] = ['unpaid', 'picked_up', 'shipped', 'refunded'];
+
+export interface PaymentSucceeded {
+  paymentIntentId: string;
+  eventId: string;
+}
+
+export interface PickupCompleted {
+  nodeId: string;
+  reservationId: string;
+  eventId: string;
+}
+
+export type ResolveAction = 'mark_picked_up' | 'refund';
+export const RESOLVE_ACTIONS: readonly ResolveAction[] = ['mark_picked_up', 'refund'];
+
+export interface ResolveRequest {
+  action: ResolveAction;
+  note?: string;
+  actor: string;
+}
+
+export interface OrderStatus {
+  state: OrderWorkflowState;
+}
+
+export const paymentSucceededSignal = defineSignal<[PaymentSucceeded]>('paymentSucceeded');
+export const pickupCompletedSignal = defineSignal<[PickupCompleted]>('pickupCompleted');
+export const resolveOrderUpdate = defineUpdate<OrderStatus, [ResolveRequest]>('resolveOrder');
+export const orderStatusQuery = defineQuery<OrderStatus>('orderStatus');
+
+/** Which support actions each state allows; the Update validator and the API share it. */
+export function allowedResolveActions(state: OrderWorkflowState): readonly ResolveAction[] {
+  switch (state) {
+    case 'awaiting_pickup':
+      return ['mark_picked_up', 'refund'];
+    case 'needs_support':
+      return ['refund'];
+    default:
+      return [];
+  }
+}
