@@ -1,3 +1,44 @@
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DropsApiClient } from '../demo/api-client';
+import { runOrderPaths, type OrderPath } from '../demo/order-paths';
+import { freePort } from '../devstack/ports';
+import { PROJECT_ROOT, startStack } from '../devstack/stack';
+import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
+
+const FIXTURE_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
+const FILES: Record<OrderPath, string> = {
+  picked_up: 'order-paid-picked-up.json',
+  never_paid: 'order-never-paid.json',
+  pickup_expired: 'order-pickup-expired.json',
+  support_marked_picked_up: 'order-support-marked-picked-up.json',
+};
+
+/** Runs a real drop whose orders take every path and saves their histories as replay fixtures. */
 export async function runRecordHistories(): Promise<number> {
-  throw new Error('not yet');
+  const stack = await startStack({
+    dataDir: join(PROJECT_ROOT, '.data', 'record'),
+    temporalPort: await freePort(),
+    temporalUiPort: null,
+    postgresPort: await freePort(),
+    apiPort: 0,
+  });
+  try {
+    const api = new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey, support: stack.secrets.supportApiKey });
+    const result = await runOrderPaths({ api, providerUrl: stack.providerUrl, dropId: `record-${Date.now()}` });
+    mkdirSync(FIXTURE_DIR, { recursive: true });
+    const save = async (workflowId: string, file: string) => {
+      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
+      writeFileSync(join(FIXTURE_DIR, file), historyToJSON(history));
+      console.log(`saved ${workflowId} → test/replay/histories/${file}`);
+    };
+    await save(dropWorkflowId(result.dropId), 'drop-whole.json');
+    for (const [path, file] of Object.entries(FILES) as Array<[OrderPath, string]>) {
+      await save(orderWorkflowId(result.dropId, result.byPath[path].entryId), file);
+    }
+    return 0;
+  } finally {
+    await stack.stop();
+  }
 }

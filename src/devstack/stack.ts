@@ -21,6 +21,12 @@ export interface StackOptions {
   postgresPort?: number;
   apiPort?: number;
   taskQueue?: string;
+  /** Use this Temporal server instead of starting one (also TEMPORAL_ADDRESS). */
+  temporalAddress?: string;
+  /** Use this database instead of the embedded server (also DATABASE_URL). */
+  databaseUrl?: string;
+  workflowBundle?: { codePath: string };
+  secrets?: ApiSecrets;
   log?: (line: string) => void;
 }
 
@@ -52,7 +58,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     for (const s of stops.reverse()) await s().catch((e) => log(`stop: ${String(e)}`));
   };
   try {
-    let temporalAddress = process.env.TEMPORAL_ADDRESS;
+    let temporalAddress = opts.temporalAddress ?? process.env.TEMPORAL_ADDRESS;
     let temporalUiUrl: string | null = null;
     if (!temporalAddress) {
       const binary = ensureTemporalCli(PROJECT_ROOT, log);
@@ -68,14 +74,15 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       temporalUiUrl = server.uiUrl;
     }
 
-    const pg = await startPostgres({ dataDir, port: opts.postgresPort ?? 54329, databaseUrl: process.env.DATABASE_URL });
+    const givenDatabase = opts.databaseUrl ?? process.env.DATABASE_URL;
+    const pg = await startPostgres({ dataDir, port: opts.postgresPort ?? 54329, databaseUrl: givenDatabase });
     stops.push(() => pg.stop());
-    const databaseUrl = process.env.DATABASE_URL ?? (await ensureDatabase(pg.adminUrl, 'drops'));
+    const databaseUrl = givenDatabase ?? (await ensureDatabase(pg.adminUrl, 'drops'));
     const db = createDb(databaseUrl, { max: 20 });
     stops.push(() => db.destroy());
     await migrateToLatest(db);
 
-    const secrets = loadOrCreateDevSecrets(join(dataDir, 'dev-secrets.json'));
+    const secrets = opts.secrets ?? loadOrCreateDevSecrets(join(dataDir, 'dev-secrets.json'));
     const simulator = new ProviderSimulator();
     const providerUrl = await simulator.start();
     stops.push(() => simulator.stop());
@@ -89,6 +96,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
+      workflowBundle: opts.workflowBundle,
       deps: {
         db,
         temporal: client,
@@ -128,5 +136,9 @@ let runtimeInstalled = false;
 function quietSdkLogs() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an earlier stack in this process (test files share one).
+  }
 }

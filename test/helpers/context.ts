@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { createDb, migrateToLatest, type Db } from '../../src/db/connection';
+import { ensureDatabase } from '../../src/devstack/postgres';
+import { startStack, type Stack } from '../../src/devstack/stack';
+import { DropsApiClient } from '../../src/demo/api-client';
+import type { ApiSecrets } from '../../src/config';
+
+const env = (name: string): string => {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run the tests with jest (globalSetup starts the infrastructure)`);
+  return v;
+};
+
+export const testSecrets = (): ApiSecrets => {
+  const r = () => randomBytes(18).toString('base64url');
+  return {
+    opsApiKey: `ops_${r()}`,
+    supportApiKey: `support_${r()}`,
+    identitySecret: `id_${r()}`,
+    webhookSecrets: { payments: `whsec_${r()}`, carriers: `whsec_${r()}`, lockers: `whsec_${r()}` },
+  };
+};
+
+/** A fresh database with the migrations applied (one per test file). */
+export async function createTestDatabase(): Promise<{ db: Db; url: string }> {
+  const url = await ensureDatabase(env('DROPS_TEST_POSTGRES_ADMIN_URL'), `t_${randomBytes(6).toString('hex')}`);
+  const db = createDb(url);
+  await migrateToLatest(db);
+  return { db, url };
+}
+
+export interface TestStack extends Stack {
+  api: DropsApiClient;
+}
+
+/** The full stack against the run's Temporal and a fresh database, on its own task queue. */
+export async function startTestStack(): Promise<TestStack> {
+  const { db, url } = await createTestDatabase();
+  await db.destroy();
+  const stack = await startStack({
+    temporalAddress: env('DROPS_TEST_TEMPORAL_ADDRESS'),
+    databaseUrl: url,
+    workflowBundle: { codePath: env('DROPS_TEST_WORKFLOW_BUNDLE') },
+    taskQueue: `test-${randomBytes(6).toString('hex')}`,
+    apiPort: 0,
+    secrets: testSecrets(),
+    log: () => {},
+  });
+  return { ...stack, api: new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey, support: stack.secrets.supportApiKey }) };
+}
+
+/** Polls until `check` returns a value (not undefined) or the deadline passes. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

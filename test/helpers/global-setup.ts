@@ -1,0 +1,48 @@
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const ROOT = join(__dirname, '..', '..');
+
+/**
+ * Starts one real Temporal dev server and one real Postgres for the whole run (building the
+ * Temporal CLI on a fresh machine), and bundles the workflows once for every test worker.
+ */
+export default async function globalSetup(): Promise<void> {
+  const dir = join(ROOT, '.data');
+  mkdirSync(dir, { recursive: true });
+  const readyFile = join(dir, `test-infra-${process.pid}.json`);
+  rmSync(readyFile, { force: true });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'drops.js'), 'infra', '--ready-file', readyFile], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  (globalThis as any).__dropsInfra = child;
+  let exited: number | null = null;
+  child.on('exit', (code) => (exited = code));
+
+  const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
+  const bundlePath = join(dir, `test-workflow-bundle-${process.pid}.js`);
+  writeFileSync(bundlePath, bundle.code);
+
+  // The first run on a fresh machine builds the Temporal CLI: allow it minutes.
+  const deadline = Date.now() + 20 * 60_000;
+  while (!existsSync(readyFile)) {
+    if (exited !== null) throw new Error(`test infrastructure exited with ${exited}`);
+    if (Date.now() > deadline) throw new Error('test infrastructure did not come up in 20 minutes');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const infra = JSON.parse(readFileSync(readyFile, 'utf8'));
+  process.env.DROPS_TEST_TEMPORAL_ADDRESS = infra.temporalAddress;
+  process.env.DROPS_TEST_POSTGRES_ADMIN_URL = infra.postgresAdminUrl;
+  process.env.DROPS_TEST_WORKFLOW_BUNDLE = bundlePath;
+}
+
+const quietLogger = {
+  log: () => {},
+  trace: () => {},
+  debug: () => {},
+  info: () => {},
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
