@@ -4,7 +4,7 @@ import { runDev } from './dev';
 import { runInfra } from './infra';
 import { runRecordHistories } from './record-histories';
 import { runReplay } from './replay';
-import { runApi, runWorker } from './services';
+import { runApi, runSimulators, runWorker } from './services';
 
 const [command, ...args] = process.argv.slice(2);
 
@@ -15,6 +15,7 @@ const commands: Record<string, () => Promise<number>> = {
   infra: () => runInfra(args),
   worker: runWorker,
   api: runApi,
+  simulators: runSimulators,
   'record-histories': runRecordHistories,
 };
 
@@ -23,7 +24,7 @@ const usage = `usage: drops <command>
   demo                         run a whole drop end to end and print its post-mortem
   replay <workflowId>          replay a workflow's history from the server against this code
   replay --file history.json   replay a saved history
-  worker | api                 run one production process (configured by environment)
+  worker | api | simulators    run one production-topology process (configured by environment)
   record-histories             re-record the replay fixtures in test/replay/histories`;
 
 const run = command ? commands[command] : undefined;

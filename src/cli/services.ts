@@ -4,6 +4,7 @@ import { createApp } from '../../api/app';
 import { readEnvConfig, requireSecrets } from '../config';
 import { createDb, migrateToLatest } from '../db/connection';
 import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
+import { ProviderSimulator } from '../simulators/provider-simulator';
 import { createDropWorker } from '../worker/worker';
 
 /** Production processes (see docker-compose.yml): configured only by the environment. */
@@ -54,6 +55,25 @@ export async function runApi(): Promise<number> {
     app.listen(config.API_PORT, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve()));
   });
   console.log(`drops api listening on :${config.API_PORT}`);
+  await new Promise(() => {});
+  return 0;
+}
+
+/** SIMULATORS as a process of their own (the compose topology's stand-in for real providers). */
+export async function runSimulators(): Promise<number> {
+  const config = readEnvConfig();
+  const secrets = requireSecrets(config);
+  const api = config.DROPS_PUBLIC_API_URL;
+  if (!api) throw new Error('DROPS_PUBLIC_API_URL is required: where the simulators deliver webhooks');
+  const simulator = new ProviderSimulator({
+    port: Number(process.env.SIMULATOR_PORT ?? 9090),
+    host: '0.0.0.0',
+    webhooks: {
+      payments: { url: `${api}/v1/webhooks/payments`, secret: secrets.webhookSecrets.payments },
+      lockers: { url: `${api}/v1/webhooks/lockers`, secret: secrets.webhookSecrets.lockers },
+    },
+  });
+  console.log(`provider SIMULATORS listening at ${await simulator.start()}`);
   await new Promise(() => {});
   return 0;
 }

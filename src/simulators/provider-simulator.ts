@@ -11,6 +11,8 @@ import { WebhookSender, type WebhookTarget } from './webhook-sender';
 
 export interface ProviderSimulatorOptions {
   port?: number;
+  /** 127.0.0.1 unless told otherwise (the compose topology binds 0.0.0.0). */
+  host?: string;
   /** Where the simulator delivers its signed webhooks (our API). Settable after start. */
   webhooks?: { payments?: WebhookTarget; lockers?: WebhookTarget };
 }
@@ -63,7 +65,7 @@ export class ProviderSimulator {
   async start(): Promise<string> {
     const app = this.createApp();
     await new Promise<void>((resolve, reject) => {
-      this.server = app.listen(this.options.port ?? 0, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve()));
+      this.server = app.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve()));
     });
     const address = this.server!.address();
     if (!address || typeof address === 'string') throw new Error('simulator has no TCP address');

@@ -1,0 +1,55 @@
+import { reportAddsUp, runScenario } from '../../src/demo/scenario';
+import { startTestStack, type TestStack } from '../helpers/context';
+
+describe('a whole drop, announce to post-mortem', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('settles every winner once and writes a report whose counts add up', async () => {
+    const result = await runScenario({
+      apiUrl: stack.apiUrl,
+      providerUrl: stack.providerUrl,
+      opsKey: stack.secrets.opsApiKey,
+      dropId: 'e2e-drop',
+      entrants: 150,
+      units: 24,
+      nodes: [
+        { nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 10 },
+        { nodeId: 'south-locker', region: 'south', kind: 'locker', stock: 8 },
+        { nodeId: 'east-popup', region: 'east', kind: 'popup', stock: 8 },
+      ],
+      regions: ['north', 'south', 'east', 'west'],
+      payRate: 0.75,
+      pickupRate: 0.7,
+      windows: { registrationSeconds: 120, paymentSeconds: 8, pickupSeconds: 8, postMortemDelaySeconds: 1 },
+      seed: 7,
+    });
+    const c = result.report.counts;
+    expect(reportAddsUp(c)).toEqual([]);
+    expect(c).toMatchObject({ entrants: 150, winners: 24, waitlisted: 126 });
+    expect(c.paid).toBe(result.paidByEntrants);
+    expect(c.pickedUp).toBe(result.pickedUpByEntrants);
+    expect(c.unpaid).toBeGreaterThan(0);
+    expect(c.shipped).toBeGreaterThan(0);
+    expect(result.duplicatesAnswered).toBe(8);
+    expect(result.report.money.ledgerBalanced).toBe(true);
+
+    // Stock conserved per node: what left is exactly what was picked up or shipped.
+    const nodes = await stack.db.selectFrom('nodes').selectAll().where('drop_id', '=', 'e2e-drop').execute();
+    for (const n of nodes) {
+      const gone = result.report.nodes.find((x: any) => x.nodeId === n.node_id);
+      expect(n.stock_total - n.stock_remaining).toBe(gone.pickedUp + gone.shippedFrom);
+    }
+
+    // The published draw record ranks every entrant and names the units' winners.
+    const draw = await stack.api.call('GET', '/v1/drops/e2e-drop/draw');
+    expect(draw.status).toBe(200);
+    expect(draw.body.ranking).toHaveLength(150);
+    expect(draw.body.winners).toEqual(draw.body.ranking.slice(0, 24));
+  });
+});
