@@ -21,6 +21,13 @@ export const fromZod = (err: ZodError): ApiError =>
     err.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
   );
 
+/** Parses input with a zod schema or throws the 400 every route answers for bad input. */
+export function parseInput<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }, v: unknown): T {
+  const r = schema.safeParse(v);
+  if (!r.success) throw fromZod(r.error);
+  return r.data;
+}
+
 export const notFoundRoute: RequestHandler = (req, _res, next) =>
   next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 

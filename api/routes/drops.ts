@@ -2,18 +2,12 @@ import { Router } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { requireRole } from '../auth';
-import { ApiError, fromZod } from '../errors';
+import { ApiError, parseInput as parse } from '../errors';
 import { dropIdParam, extendSchema, launchDropSchema } from '../schemas';
 import { controlDrop, getDropView, launchDrop, type DropControl } from '../../src/services/drops';
 import { drawRecordChunks } from '../../src/services/draw-record';
 import { findReport } from '../../src/db/repositories/reports';
 import type { ServiceDeps } from '../../src/services/deps';
-
-const parse = <T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: any } }, v: unknown): T => {
-  const r = schema.safeParse(v);
-  if (!r.success) throw fromZod(r.error);
-  return r.data;
-};
 
 export function dropRoutes(deps: ServiceDeps): Router {
   const r = Router();

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { fromZod } from '../errors';
+import { parseInput } from '../errors';
 import { dropIdParam, registerEntrySchema } from '../schemas';
 import { entryStatus, register } from '../../src/services/registration';
 import type { ServiceDeps } from '../../src/services/deps';
@@ -9,19 +9,15 @@ export function entryRoutes(deps: ServiceDeps): Router {
   const r = Router();
 
   r.post('/v1/drops/:dropId/entries', async (req, res) => {
-    const params = dropIdParam.safeParse(req.params);
-    if (!params.success) throw fromZod(params.error);
-    const body = registerEntrySchema.safeParse(req.body);
-    if (!body.success) throw fromZod(body.error);
-    const receipt = await register(deps, params.data.dropId, body.data);
+    const { dropId } = parseInput(dropIdParam, req.params);
+    const receipt = await register(deps, dropId, parseInput(registerEntrySchema, req.body));
     res.status(receipt.duplicate ? 200 : 201).json(receipt);
   });
 
   r.get('/v1/drops/:dropId/entries/:entryId', async (req, res) => {
-    const params = dropIdParam.safeParse(req.params);
-    if (!params.success) throw fromZod(params.error);
+    const { dropId } = parseInput(dropIdParam, req.params);
     const secret = req.header('x-receipt-secret') ?? (typeof req.query.secret === 'string' ? req.query.secret : undefined);
-    res.json(await entryStatus(deps, params.data.dropId, String(req.params.entryId), secret));
+    res.json(await entryStatus(deps, dropId, String(req.params.entryId), secret));
   });
 
   return r;

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import { requireRole } from '../auth';
-import { fromZod } from '../errors';
+import { parseInput } from '../errors';
 import { resolveSchema } from '../schemas';
 import { listOpenExceptions } from '../../src/db/repositories/exceptions';
 import { resolveOrder } from '../../src/services/orders';
@@ -28,9 +28,8 @@ export function supportRoutes(deps: ServiceDeps): Router {
   });
 
   r.post('/v1/orders/:orderId/resolve', staff, async (req, res) => {
-    const body = resolveSchema.safeParse(req.body);
-    if (!body.success) throw fromZod(body.error);
-    res.json(await resolveOrder(deps, String(req.params.orderId), body.data.action as ResolveAction, body.data.note));
+    const body = parseInput(resolveSchema, req.body);
+    res.json(await resolveOrder(deps, String(req.params.orderId), body.action as ResolveAction, body.note));
   });
 
   return r;

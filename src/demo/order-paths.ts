@@ -63,10 +63,11 @@ export async function runOrderPaths(o: {
     });
 
   // Paths by draw rank so the mapping does not depend on luck.
-  const ranked = [...receipts];
-  const ranks = await Promise.all(ranked.map(async (r) => (await orderIn(r, 'awaiting_payment')) && (await status(r)).drawRank));
-  ranked.sort((a, b) => ranks[receipts.indexOf(a)] - ranks[receipts.indexOf(b)]);
-  const [pickedUp, neverPaid, expired, support] = ranked as [typeof receipts[number], typeof receipts[number], typeof receipts[number], typeof receipts[number]];
+  for (const r of receipts) await orderIn(r, 'awaiting_payment');
+  const ranked = await Promise.all(receipts.map(async (r) => ({ r, rank: (await status(r)).drawRank as number })));
+  ranked.sort((a, b) => a.rank - b.rank);
+  const [pickedUp, neverPaid, expired, support] = ranked.map((x) => x.r) as Array<(typeof receipts)[number]>;
+  if (!pickedUp || !neverPaid || !expired || !support) throw new Error('expected four winners');
 
   for (const r of [pickedUp, expired, support]) {
     const order = await orderIn(r, 'awaiting_payment');

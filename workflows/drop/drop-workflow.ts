@@ -39,6 +39,10 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
   let phase: DropWorkflowPhase = input.resumeAt ?? 'announcing';
   let closesAt: number | null = null;
   let closeRequested = false;
+  /** True once the entrant list is frozen in Postgres: intake refuses entries from then on. */
+  let registrationFrozen = input.resumeAt === 'settling';
+  /** Pause/resume/extend writes still in flight; the list is frozen only after they land. */
+  let phaseWrites = 0;
   let winners = input.winners ?? 0;
 
   // ---- message handlers ----
@@ -48,12 +52,23 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
     if (!allowed.includes(phase)) throw ApplicationFailure.nonRetryable(`drop is ${phase}`, 'WrongPhase');
   };
 
+  const tracked = async <T>(write: Promise<T>): Promise<T> => {
+    phaseWrites += 1;
+    try {
+      return await write;
+    } finally {
+      phaseWrites -= 1;
+    }
+  };
+
   setHandler(dropStatusQuery, status);
 
   setHandler(
     closeRegistrationUpdate,
-    () => {
+    async () => {
       closeRequested = true;
+      // Answer ops only when no entry can be added any more.
+      await condition(() => registrationFrozen);
       return status();
     },
     { validator: () => requirePhase('registration', 'paused') },
@@ -63,7 +78,7 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
     pauseRegistrationUpdate,
     async () => {
       phase = 'paused';
-      await store.recordDropPhase({ dropId, phase: 'paused', from: ['registration'] });
+      await tracked(store.recordDropPhase({ dropId, phase: 'paused', from: ['registration'] }));
       return status();
     },
     { validator: () => requirePhase('registration') },
@@ -73,7 +88,7 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
     resumeRegistrationUpdate,
     async () => {
       phase = 'registration';
-      await store.recordDropPhase({ dropId, phase: 'registration', from: ['paused'] });
+      await tracked(store.recordDropPhase({ dropId, phase: 'registration', from: ['paused'] }));
       return status();
     },
     { validator: () => requirePhase('paused') },
@@ -83,7 +98,7 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
     extendRegistrationUpdate,
     async ({ seconds }) => {
       closesAt = (closesAt ?? Date.now()) + seconds * 1000;
-      await store.setRegistrationClosesAt({ dropId, closesAt });
+      await tracked(store.setRegistrationClosesAt({ dropId, closesAt }));
       return status();
     },
     {
@@ -119,11 +134,12 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
       await condition(() => closeRequested || closesAt !== seen, remaining);
     }
     // Let an in-flight pause/extend finish writing before the list is frozen.
-    await condition(allHandlersFinished);
+    await condition(() => phaseWrites === 0);
 
     // allocation: freeze, reveal, rank; winners get order workflows
     await enter('allocating');
     await store.closeRegistration({ dropId });
+    registrationFrozen = true;
     const drawn = await batch.runDraw({ dropId });
     winners = drawn.winners;
     await batch.startOrderWorkflows({
