@@ -22,9 +22,10 @@ export function createReportingActivities({ db }: ActivityDeps) {
       const orderCounts = await sql<{ state: string; n: string }>`
         SELECT state, count(*) AS n FROM orders WHERE drop_id = ${dropId} GROUP BY state`.execute(db);
       const byState: Record<string, number> = Object.fromEntries(orderCounts.rows.map((r) => [r.state, Number(r.n)]));
-      const perNode = await sql<{ node_id: string; picked_up: string; shipped: string }>`
+      const perNode = await sql<{ node_id: string; picked_up: string; shipped: string; refunded_pickups: string }>`
         SELECT node_id, count(*) FILTER (WHERE state = 'picked_up') AS picked_up,
-               count(*) FILTER (WHERE state = 'shipped') AS shipped
+               count(*) FILTER (WHERE state = 'shipped') AS shipped,
+               count(*) FILTER (WHERE state = 'refunded' AND fulfillment = 'pickup') AS refunded_pickups
         FROM orders WHERE drop_id = ${dropId} AND node_id IS NOT NULL GROUP BY node_id`.execute(db);
       const timings = await sql<{ to_pay: number | null; to_pickup: number | null }>`
         WITH t AS (
@@ -56,7 +57,7 @@ export function createReportingActivities({ db }: ActivityDeps) {
       const unpaid = n('unpaid');
       const paid = pickedUp + shipped + refunded;
       const winners = Object.values(byState).reduce((a, b) => a + b, 0);
-      const pickupRoutedFinal = pickedUp + (await countRefundedPickups(dropId));
+      const pickupRoutedFinal = pickedUp + perNode.rows.reduce((sum, r) => sum + Number(r.refunded_pickups), 0);
       const capturedCents = moneyBy['payment_captured'] ?? 0;
       const refundedCents = -(moneyBy['payment_refunded'] ?? 0);
 
@@ -115,12 +116,6 @@ export function createReportingActivities({ db }: ActivityDeps) {
       await saveReport(db, { dropId, report, markdown, html: renderHtml(report, markdown) });
       await recordEvent(db, { dropId, kind: 'drop.report_written', data: { winners, paid } });
       return report.counts;
-
-      async function countRefundedPickups(id: string): Promise<number> {
-        const row = await sql<{ n: string }>`
-          SELECT count(*) AS n FROM orders WHERE drop_id = ${id} AND state = 'refunded' AND fulfillment = 'pickup'`.execute(db);
-        return Number(row.rows[0]?.n ?? 0);
-      }
     },
   };
 }
