@@ -5,25 +5,45 @@ import { entryRoutes } from './routes/entries';
 import { supportRoutes } from './routes/support';
 import { webhookRoutes } from './routes/webhooks';
 import type { ServiceDeps } from '../src/services/deps';
+import { EntryIntakeQueue, type IntakeQueueOptions } from '../src/services/intake/intake-queue';
 
-export type AppDeps = ServiceDeps;
+export type AppDeps = Omit<ServiceDeps, 'intake'> & {
+  /** The intake thread opens its own pool to this database. */
+  databaseUrl: string;
+  intakeOptions?: Partial<IntakeQueueOptions>;
+  /** Benchmarks only: a no-op JSON POST route, the intake benchmark's baseline on this same server. */
+  benchNoopRoute?: boolean;
+};
 
 /** The thin HTTP layer: validate, authorise, call a service, map errors. */
-export function createApp(deps: AppDeps): express.Express {
+export function createApp(appDeps: AppDeps): express.Express & { closeIntake(): Promise<void> } {
+  const { intakeOptions, benchNoopRoute: _, databaseUrl, ...base } = appDeps;
+  const intake = new EntryIntakeQueue({ databaseUrl, identitySecret: appDeps.secrets.identitySecret }, intakeOptions);
+  const deps: ServiceDeps = { ...base, intake };
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // API answers are not cached by ETag (receipts, states, records); hashing every body costs the hot path.
+  app.set('etag', false);
 
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
+  const json = express.json({ limit: '64kb', strict: true });
+  if (appDeps.benchNoopRoute) {
+    // First of all routes, with the same JSON parser: the fairest baseline for registration.
+    app.post('/bench/noop', json, (_req, res) => {
+      res.status(201).json({ ok: true });
+    });
+  }
+  // Registration first: it is the hot path, so it walks no other router's routes.
+  app.use(entryRoutes(deps, json));
   // Before the JSON parser: webhooks need their raw bytes.
   app.use(webhookRoutes(deps));
-  app.use(express.json({ limit: '64kb', strict: true }));
+  app.use(json);
   app.use(dropRoutes(deps));
-  app.use(entryRoutes(deps));
   app.use(supportRoutes(deps));
   app.use(notFoundRoute);
   app.use(errorMiddleware);
-  return app;
+  return Object.assign(app, { closeIntake: () => intake.close() });
 }

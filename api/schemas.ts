@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { RESOLVE_ACTIONS } from '../workflows/definitions';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{2,63}$/, 'lowercase letters, digits and dashes, 3 to 64 characters');
+/** Regions are published in the draw record beside each entry: short plain names only. */
+const region = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, dashes and underscores, up to 64 characters');
 
 export const launchDropSchema = z
   .object({
@@ -14,7 +16,7 @@ export const launchDropSchema = z
       .array(
         z.strictObject({
           nodeId: slug,
-          region: z.string().min(1).max(64),
+          region,
           kind: z.enum(['locker', 'popup']).default('locker'),
           stock: z.number().int().min(0).max(100_000),
         }),
@@ -29,9 +31,47 @@ export const launchDropSchema = z
     }),
     policies: z.strictObject({ missedPickup: z.enum(['refund']).default('refund') }).default({ missedPickup: 'refund' }),
     beacon: z.string().min(1).max(256).nullable().default(null),
+    /** Entry tiers: weight = tickets held; a pass tier is entered only with an ops-issued pass token. */
+    tiers: z
+      .array(
+        z.strictObject({
+          tier: slug,
+          weight: z.number().int().min(1).max(100),
+          requiresPass: z.boolean().default(false),
+          /** At most this many winners from the tier, across all rounds. */
+          maxWinners: z.number().int().min(0).max(100_000).optional(),
+        }),
+      )
+      .min(1)
+      .max(20)
+      .default([{ tier: 'general', weight: 1, requiresPass: false }]),
+    /** Allocation rounds in order (e.g. a pass-holder presale, then everyone left); units sum to `units`. */
+    rounds: z
+      .array(z.strictObject({ round: slug, tiers: z.array(slug).min(1).max(20), units: z.number().int().min(0).max(100_000) }))
+      .min(1)
+      .max(10)
+      .optional(),
+    /** At most this many winners per region. */
+    regionQuotas: z.record(region, z.number().int().min(0).max(100_000)).default({}),
   })
   .strict()
   .superRefine((d, ctx) => {
+    const tierNames = new Set(d.tiers.map((t) => t.tier));
+    if (tierNames.size !== d.tiers.length) ctx.addIssue({ code: 'custom', path: ['tiers'], message: 'tier names must be unique' });
+    if (d.rounds) {
+      const roundUnits = d.rounds.reduce((s, r) => s + r.units, 0);
+      if (roundUnits !== d.units) {
+        ctx.addIssue({ code: 'custom', path: ['rounds'], message: `round units (${roundUnits}) must add up to units (${d.units})` });
+      }
+      if (new Set(d.rounds.map((r) => r.round)).size !== d.rounds.length) {
+        ctx.addIssue({ code: 'custom', path: ['rounds'], message: 'round names must be unique' });
+      }
+      for (const [i, r] of d.rounds.entries()) {
+        for (const t of r.tiers) {
+          if (!tierNames.has(t)) ctx.addIssue({ code: 'custom', path: ['rounds', i, 'tiers'], message: `unknown tier ${t}` });
+        }
+      }
+    }
     const ids = new Set(d.nodes.map((n) => n.nodeId));
     if (ids.size !== d.nodes.length) ctx.addIssue({ code: 'custom', path: ['nodes'], message: 'node ids must be unique' });
     const stock = d.nodes.reduce((s, n) => s + n.stock, 0);
@@ -46,9 +86,16 @@ export const registerEntrySchema = z.strictObject({
     .trim()
     .regex(/^\+?[0-9 ()-]{6,24}$/)
     .optional(),
-  region: z.string().min(1).max(64),
+  region,
+  /** An ops-issued community pass: enters its tier (more tickets). */
+  passToken: z.string().min(1).max(200).optional(),
 });
 export type RegisterEntry = z.infer<typeof registerEntrySchema>;
+
+export const issuePassesSchema = z.strictObject({ tier: slug, count: z.number().int().min(1).max(10_000) });
+
+/** Client-chosen, printable ASCII, up to 255 characters (as Stripe accepts). */
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'printable ASCII, 1 to 255 characters');
 
 export const extendSchema = z.strictObject({ seconds: z.number().int().min(1).max(7 * 86_400) });
 

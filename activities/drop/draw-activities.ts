@@ -1,43 +1,95 @@
-import { heartbeat } from '@temporalio/activity';
-import { commitmentOf, rankEntries } from '../../src/domain/draw/lottery';
+import { Context, heartbeat } from '@temporalio/activity';
+import { commitmentOf, drawSeedOf } from '../../src/domain/draw/lottery';
+import { rankIndicesParallel } from '../../src/domain/draw/parallel-ranking';
+import { allocate, drawRulesOf } from '../../src/domain/draw/rules';
 import { findDrop, readSeed } from '../../src/db/repositories/drops';
-import { listEntriesForDraw, writeDrawResults } from '../../src/db/repositories/entries';
+import { completeDraw, findDraw, markWinners, writeRankingChunk, writtenChunks } from '../../src/db/repositories/draws';
 import { recordEvent } from '../../src/db/repositories/events';
+import { loadFrozenList } from '../../src/db/repositories/frozen-list';
 import type { ActivityDeps } from '../deps';
+
+/** Ranking rows of this many entry ids: a million entries are a hundred rows. */
+export const RANKING_CHUNK = 10_000;
+/** Chunk writes in flight at once. */
+const WRITERS = 3;
+
+export interface DrawProgress {
+  stage: 'loaded' | 'ranked' | 'writing' | 'written';
+  entries: number;
+  chunksWritten?: number;
+}
 
 export function createDrawActivities({ db }: ActivityDeps) {
   return {
     /**
-     * Allocation: runs drops-lottery-v1 over the frozen entries, reveals the seed and writes each
-     * entry's rank and outcome. Deterministic, so a retry after a crash writes the same result.
+     * Allocation, as drops-lottery-v1: read the frozen list, publish its digest, rank every entry
+     * with the revealed seed, allocate winners per round, write the full ranking and the winners,
+     * then reveal the seed with the draw's summary. Deterministic: a retry after a worker crash
+     * recomputes the same ranking and skips the ranking chunks already written (heartbeats tell
+     * Temporal the draw is alive and how far it got).
      */
     async runDraw(input: { dropId: string }) {
-      const drop = await findDrop(db, input.dropId);
-      if (!drop) throw new Error(`drop ${input.dropId} not found`);
-      const seed = await readSeed(db, input.dropId);
+      const { dropId } = input;
+      const done = await findDraw(db, dropId);
+      if (done) return { entries: done.entrants, winners: done.winners, entrantsDigest: done.entrants_digest };
+      const drop = await findDrop(db, dropId);
+      if (!drop) throw new Error(`drop ${dropId} not found`);
+      const seed = await readSeed(db, dropId);
       if (commitmentOf(seed) !== drop.commitment) throw new Error('seed does not match the published commitment');
-      const entries = await listEntriesForDraw(db, input.dropId);
-      heartbeat({ stage: 'loaded', entries: entries.length });
-      const result = rankEntries({
-        dropId: input.dropId,
-        seed,
-        beacon: drop.beacon,
-        entries: entries.map((e) => ({ entryId: e.entry_id, weight: e.weight })),
+      const rules = drawRulesOf(drop.spec as Parameters<typeof drawRulesOf>[0]);
+      const resumedFrom = Context.current().info.heartbeatDetails as DrawProgress | undefined;
+
+      const frozen = await loadFrozenList(db, dropId);
+      const n = frozen.ids.length;
+      heartbeat({ stage: 'loaded', entries: n } satisfies DrawProgress);
+      // The digest is published before the seed is revealed.
+      await db.updateTable('drops').set({ entrants_digest: frozen.entrantsDigest }).where('drop_id', '=', dropId).execute();
+
+      const drawSeed = drawSeedOf(seed, frozen.entrantsDigest, drop.beacon);
+      const order = await rankIndicesParallel(dropId, drawSeed, frozen);
+      heartbeat({ stage: 'ranked', entries: n } satisfies DrawProgress);
+      const allocation = allocate(rules, order, (i) => ({
+        entryId: frozen.ids[i]!,
+        tier: frozen.tierNames[frozen.tierOf[i]!]!,
+        region: frozen.regionNames[frozen.regionOf[i]!]!,
+      }));
+
+      const chunks = Math.ceil(n / RANKING_CHUNK);
+      const already = resumedFrom ? await writtenChunks(db, dropId) : new Set<number>();
+      const todo = Array.from({ length: chunks }, (_, c) => c).filter((c) => !already.has(c));
+      let written = already.size;
+      await Promise.all(
+        Array.from({ length: WRITERS }, async () => {
+          for (let c = todo.shift(); c !== undefined; c = todo.shift()) {
+            const ids = Array.from(order.subarray(c * RANKING_CHUNK, (c + 1) * RANKING_CHUNK), (i) => frozen.ids[i]!);
+            await writeRankingChunk(db, dropId, c, ids);
+            heartbeat({ stage: 'writing', entries: n, chunksWritten: ++written } satisfies DrawProgress);
+          }
+        }),
+      );
+      await markWinners(
+        db,
+        dropId,
+        allocation.winnerPositions.map((position) => ({ entryId: frozen.ids[order[position]!]!, position, round: allocation.roundOf.get(position)! })),
+      );
+      const winners = allocation.winnerPositions.length;
+      await completeDraw(db, dropId, seed, {
+        entrants: n,
+        entrantsDigest: frozen.entrantsDigest,
+        drawSeed,
+        chunkSize: RANKING_CHUNK,
+        chunks,
+        winners,
+        rules,
+        rounds: allocation.rounds.map((r) => ({ round: r.round, units: r.units, winners: r.winners.length })),
       });
-      heartbeat({ stage: 'ranked' });
-      await writeDrawResults(db, input.dropId, result.ranking, drop.units);
-      await db
-        .updateTable('drops')
-        .set({ seed, entrants_digest: result.entrantsDigest })
-        .where('drop_id', '=', input.dropId)
-        .execute();
-      const winners = Math.min(drop.units, result.ranking.length);
+      heartbeat({ stage: 'written', entries: n, chunksWritten: chunks } satisfies DrawProgress);
       await recordEvent(db, {
-        dropId: input.dropId,
+        dropId,
         kind: 'drop.drawn',
-        data: { entries: entries.length, winners, entrantsDigest: result.entrantsDigest },
+        data: { entries: n, winners, entrantsDigest: frozen.entrantsDigest, resumed: resumedFrom !== undefined },
       });
-      return { entries: entries.length, winners, entrantsDigest: result.entrantsDigest };
+      return { entries: n, winners, entrantsDigest: frozen.entrantsDigest };
     },
   };
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { commitmentOf, newSeed } from '../../src/domain/draw/lottery';
 import { ensureSeed, setDropPhase } from '../../src/db/repositories/drops';
 import { recordEvent } from '../../src/db/repositories/events';
+import { takeFreezeLock } from '../../src/db/repositories/intake-lock';
 import type { DropPhase } from '../../src/db/schema';
 import type { ActivityDeps } from '../deps';
 
@@ -48,16 +49,19 @@ export function createDropActivities({ db }: ActivityDeps) {
     },
 
     /**
-     * Freezes the entrant list: after this commits no entry can be added (intake holds a share
-     * lock on the drop row while it inserts, so this waits for in-flight registrations).
+     * Freezes the entrant list: after this commits no entry can be added (intake holds a shared
+     * advisory lock on the drop while it inserts, so this waits for in-flight registrations).
      */
     async closeRegistration(input: { dropId: string }) {
-      await db
-        .updateTable('drops')
-        .set({ phase: 'allocating', registration_closes_at: sql`least(registration_closes_at, now())`, updated_at: sql`now()` })
-        .where('drop_id', '=', input.dropId)
-        .where('phase', 'in', ['registration', 'paused', 'scheduled'])
-        .execute();
+      await db.transaction().execute(async (trx) => {
+        await takeFreezeLock(trx, input.dropId);
+        await trx
+          .updateTable('drops')
+          .set({ phase: 'allocating', registration_closes_at: sql`least(registration_closes_at, now())`, updated_at: sql`now()` })
+          .where('drop_id', '=', input.dropId)
+          .where('phase', 'in', ['registration', 'paused', 'scheduled'])
+          .execute();
+      });
       await recordEvent(db, { dropId: input.dropId, kind: 'drop.registration_closed' });
     },
   };

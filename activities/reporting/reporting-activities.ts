@@ -77,7 +77,8 @@ export function createReportingActivities({ db }: ActivityDeps) {
           entrants: Object.values(byStatus).reduce((a, b) => a + b, 0),
           units: drop.units,
           winners,
-          waitlisted: byStatus['waitlisted'] ?? 0,
+          // After the draw everyone who did not win is on the waitlist (the rows keep 'registered').
+          waitlisted: Object.values(byStatus).reduce((a, b) => a + b, 0) - (byStatus['won'] ?? 0),
           paid,
           unpaid,
           pickedUp,

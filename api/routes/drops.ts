@@ -3,9 +3,10 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { requireRole } from '../auth';
 import { ApiError, parseInput as parse } from '../errors';
-import { dropIdParam, extendSchema, launchDropSchema } from '../schemas';
+import { dropIdParam, extendSchema, issuePassesSchema, launchDropSchema } from '../schemas';
 import { controlDrop, getDropView, launchDrop, type DropControl } from '../../src/services/drops';
 import { drawRecordChunks } from '../../src/services/draw-record';
+import { issuePasses } from '../../src/services/registration';
 import { findReport } from '../../src/db/repositories/reports';
 import type { ServiceDeps } from '../../src/services/deps';
 
@@ -35,6 +36,12 @@ export function dropRoutes(deps: ServiceDeps): Router {
       res.json(await controlDrop(deps, dropId, action, seconds));
     });
   }
+
+  r.post('/v1/drops/:dropId/passes', ops, async (req, res) => {
+    const { dropId } = parse(dropIdParam, req.params);
+    const { tier, count } = parse(issuePassesSchema, req.body);
+    res.status(201).json(await issuePasses(deps, dropId, tier, count));
+  });
 
   r.get('/v1/drops/:dropId/draw', async (req, res) => {
     const { dropId } = parse(dropIdParam, req.params);

@@ -1,17 +1,19 @@
-import { Router } from 'express';
+import { Router, type RequestHandler } from 'express';
 import { parseInput } from '../errors';
-import { dropIdParam, registerEntrySchema } from '../schemas';
+import { dropIdParam, idempotencyKeySchema, registerEntrySchema } from '../schemas';
 import { entryStatus, register } from '../../src/services/registration';
 import type { ServiceDeps } from '../../src/services/deps';
 
 /** Public routes: registration and the entrant's own status (with the receipt secret). */
-export function entryRoutes(deps: ServiceDeps): Router {
+export function entryRoutes(deps: ServiceDeps, json: RequestHandler): Router {
   const r = Router();
 
-  r.post('/v1/drops/:dropId/entries', async (req, res) => {
+  r.post('/v1/drops/:dropId/entries', json, async (req, res) => {
     const { dropId } = parseInput(dropIdParam, req.params);
-    const receipt = await register(deps, dropId, parseInput(registerEntrySchema, req.body));
-    res.status(receipt.duplicate ? 200 : 201).json(receipt);
+    const key = req.header('idempotency-key');
+    const idempotencyKey = key === undefined ? undefined : parseInput(idempotencyKeySchema, key);
+    const { status, receipt } = await register(deps, dropId, parseInput(registerEntrySchema, req.body), idempotencyKey);
+    res.status(status).json(receipt);
   });
 
   r.get('/v1/drops/:dropId/entries/:entryId', async (req, res) => {

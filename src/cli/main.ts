@@ -5,6 +5,8 @@ import { runInfra } from './infra';
 import { runRecordHistories } from './record-histories';
 import { runReplay } from './replay';
 import { runApi, runSimulators, runWorker } from './services';
+import { runVerifyDraw } from './verify-draw';
+import { runBench } from '../../bench/run';
 
 const [command, ...args] = process.argv.slice(2);
 
@@ -17,6 +19,8 @@ const commands: Record<string, () => Promise<number>> = {
   api: runApi,
   simulators: runSimulators,
   'record-histories': runRecordHistories,
+  'verify-draw': () => runVerifyDraw(args),
+  bench: () => runBench(args),
 };
 
 const usage = `usage: drops <command>
@@ -24,6 +28,9 @@ const usage = `usage: drops <command>
   demo                         run a whole drop end to end and print its post-mortem
   replay <workflowId>          replay a workflow's history from the server against this code
   replay --file history.json   replay a saved history
+  verify-draw <dropId>         fetch a drop's draw record and recompute it (--api URL, --save FILE)
+  verify-draw --file rec.json  recompute a saved draw record; exit 1 saying what differs
+  bench intake | draw          benchmarks; the last line printed is one JSON object
   worker | api | simulators    run one production-topology process (configured by environment)
   record-histories             re-record the replay fixtures in test/replay/histories`;
 

@@ -42,11 +42,13 @@ export async function runWorker(): Promise<number> {
 export async function runApi(): Promise<number> {
   const config = readEnvConfig();
   const secrets = requireSecrets(config);
-  const db = createDb(requireDatabaseUrl(config.DATABASE_URL), { max: 20 });
+  const databaseUrl = requireDatabaseUrl(config.DATABASE_URL);
+  const db = createDb(databaseUrl, { max: 20 });
   await migrateToLatest(db);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const app = createApp({
     db,
+    databaseUrl,
     temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     secrets,

@@ -2,21 +2,35 @@ import { Kysely, Migrator, PostgresDialect, type Migration, type MigrationProvid
 import { Pool } from 'pg';
 import type { Database } from './schema';
 import * as initial from './migrations/0001_initial';
+import * as intakeAndDraw from './migrations/0002_intake_and_draw';
 
 export type Db = Kysely<Database>;
 
 export function createDb(databaseUrl: string, options: { max?: number } = {}): Db {
-  const pool = new Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
+  // A bounded connect wait: while Postgres restarts, requests fail fast (503) instead of hanging.
+  const pool = new Pool({ connectionString: databaseUrl, max: options.max ?? 10, connectionTimeoutMillis: 5_000 });
   // Without a listener, an idle client's error (a Postgres restart) crashes the process.
   pool.on('error', (err) => {
     console.error(`[db] idle client error: ${err.message}`);
   });
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
+  return db;
+}
+
+const pools = new WeakMap<Db, Pool>();
+
+/** The pg pool behind a Db, for what kysely does not do (COPY streams). */
+export function poolOf(db: Db): Pool {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('this Db was not made by createDb');
+  return pool;
 }
 
 /** Migrations are compiled into the program: no file-system lookup, the same set everywhere. */
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
+  '0002_intake_and_draw': intakeAndDraw,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

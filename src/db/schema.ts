@@ -58,10 +58,37 @@ export interface EntriesTable {
   tier: string;
   weight: number;
   region: string;
-  receipt_secret_hash: string;
   status: Generated<EntryStatus>;
+  /** Position in the draw's ranking; written for winners only (the rest live in the ranking chunks). */
   draw_rank: number | null;
+  /** The round this entry won in. */
+  draw_round: string | null;
+  /** The community pass redeemed by this entry (single use per drop). */
+  pass_id: string | null;
+  /** sha256 of the Idempotency-Key that created the entry, and of that request's content. */
+  idempotency_key_hash: string | null;
+  request_hash: string | null;
   created_at: Generated<Date>;
+}
+
+export interface DrawsTable {
+  drop_id: string;
+  entrants: number;
+  entrants_digest: string;
+  draw_seed: string;
+  chunk_size: number;
+  chunks: number;
+  winners: number;
+  rules: Json<unknown>;
+  rounds: Json<unknown>;
+  completed_at: Timestamp | null;
+}
+
+/** The full ranking in draw order, `chunk_size` entry ids per row, newline-separated. */
+export interface DrawRankingChunksTable {
+  drop_id: string;
+  chunk: number;
+  entry_ids: string;
 }
 
 /** Personal data, apart from the entry row; never read by the draw or the reports. */
@@ -172,6 +199,8 @@ export interface Database {
   nodes: NodesTable;
   entries: EntriesTable;
   entrant_contacts: EntrantContactsTable;
+  draws: DrawsTable;
+  draw_ranking_chunks: DrawRankingChunksTable;
   orders: OrdersTable;
   ledger_postings: LedgerPostingsTable;
   ledger_lines: LedgerLinesTable;

@@ -8,6 +8,7 @@ import { createDb, migrateToLatest, type Db } from '../db/connection';
 import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
 import { ProviderSimulator } from '../simulators/provider-simulator';
 import { createDropWorker } from '../worker/worker';
+import type { IntakeQueueOptions } from '../services/intake/intake-queue';
 import { ensureDatabase, startPostgres } from './postgres';
 import { loadOrCreateDevSecrets } from './secrets';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal';
@@ -28,6 +29,9 @@ export interface StackOptions {
   workflowBundle?: { codePath: string };
   secrets?: ApiSecrets;
   log?: (line: string) => void;
+  /** Benchmarks: mount the no-op baseline route on the API. */
+  benchNoopRoute?: boolean;
+  intakeOptions?: Partial<IntakeQueueOptions>;
 }
 
 export interface Stack {
@@ -112,7 +116,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       await workerRun;
     });
 
-    const app = createApp({ db, temporal: client, taskQueue, secrets });
+    const app = createApp({ db, databaseUrl, temporal: client, taskQueue, secrets, benchNoopRoute: opts.benchNoopRoute, intakeOptions: opts.intakeOptions });
+    stops.push(() => app.closeIntake());
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(opts.apiPort ?? 8080, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
     });

@@ -1,55 +1,69 @@
-import { sql } from 'kysely';
 import { ApiError } from '../../api/errors';
 import { DRAW_ALGORITHM } from '../domain/draw/lottery';
 import type { Db } from '../db/connection';
 import { findDrop } from '../db/repositories/drops';
-
-const PAGE = 10_000;
+import { findDraw, frozenEntries, rankingChunks } from '../db/repositories/draws';
 
 /**
- * The published draw record, produced as JSON text chunks so a million entries are never one
- * string in memory. Available once the seed is revealed.
+ * The published draw record (drops-lottery-v1), produced as JSON text chunks: a million entries
+ * are streamed page by page (keyset on entryId, ranking chunk by chunk), never one string.
+ * Available once the seed is revealed.
  */
 export async function drawRecordChunks(db: Db, dropId: string): Promise<AsyncGenerator<string>> {
   const drop = await findDrop(db, dropId);
   if (!drop) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
-  if (!drop.seed || !drop.entrants_digest) throw new ApiError(409, 'draw_not_ready', 'the draw has not run yet');
+  const draw = await findDraw(db, dropId);
+  if (!draw || !drop.seed) throw new ApiError(409, 'draw_not_ready', 'the draw has not run yet');
+  const winnerRows = await db
+    .selectFrom('entries')
+    .select(['entry_id', 'draw_round'])
+    .where('drop_id', '=', dropId)
+    .where('status', '=', 'won')
+    .orderBy('draw_rank')
+    .execute();
+  const roundUnits = draw.rounds as Array<{ round: string; units: number }>;
+  const rounds = roundUnits.map((r) => ({
+    round: r.round,
+    units: r.units,
+    winners: winnerRows.filter((w) => w.draw_round === r.round).map((w) => w.entry_id),
+  }));
+  const winnerSet = new Set(winnerRows.map((w) => w.entry_id));
   const head = {
     algorithm: DRAW_ALGORITHM,
     dropId,
     commitment: drop.commitment,
     seed: drop.seed,
-    entrantsDigest: drop.entrants_digest,
+    entrantsDigest: draw.entrants_digest,
     beacon: drop.beacon,
-    units: drop.units,
+    drawSeed: draw.draw_seed,
+    rules: draw.rules,
+    rounds,
+    winners: winnerRows.map((w) => w.entry_id),
   };
   return (async function* () {
     yield JSON.stringify(head).slice(0, -1);
-    yield* section('entries', 'entry_id COLLATE "C"', (r) => JSON.stringify({ entryId: r.entry_id, weight: r.weight }));
-    yield* section('ranking', 'draw_rank', (r) => JSON.stringify(r.entry_id));
-    yield* section('winners', 'draw_rank', (r) => JSON.stringify(r.entry_id), sql`AND draw_rank < ${drop.units}`);
-    yield* section('waitlist', 'draw_rank', (r) => JSON.stringify(r.entry_id), sql`AND draw_rank >= ${drop.units}`);
-    yield '}';
-  })();
-
-  async function* section(
-    name: string,
-    order: string,
-    render: (r: { entry_id: string; weight: number }) => string,
-    filter = sql``,
-  ): AsyncGenerator<string> {
-    yield `,"${name}":[`;
+    yield ',"entries":[';
     let first = true;
-    for (let offset = 0; ; offset += PAGE) {
-      const rows = await sql<{ entry_id: string; weight: number }>`
-        SELECT entry_id, weight FROM entries WHERE drop_id = ${dropId} ${filter}
-        ORDER BY ${sql.raw(order)} LIMIT ${PAGE} OFFSET ${offset}`.execute(db);
-      if (rows.rows.length === 0) break;
-      const text = rows.rows.map(render).join(',');
+    for await (const page of frozenEntries(db, dropId)) {
+      const text = page.map((r) => JSON.stringify({ entryId: r.entry_id, weight: r.weight, tier: r.tier, region: r.region })).join(',');
       yield first ? text : `,${text}`;
       first = false;
-      if (rows.rows.length < PAGE) break;
     }
-    yield ']';
-  }
+    yield '],"ranking":[';
+    first = true;
+    for await (const ids of rankingChunks(db, dropId)) {
+      if (ids.length === 0) continue;
+      yield (first ? '"' : ',"') + ids.join('","') + '"';
+      first = false;
+    }
+    yield '],"waitlist":[';
+    first = true;
+    for await (const ids of rankingChunks(db, dropId)) {
+      const rest = ids.filter((id) => !winnerSet.has(id));
+      if (rest.length === 0) continue;
+      yield (first ? '"' : ',"') + rest.join('","') + '"';
+      first = false;
+    }
+    yield ']}';
+  })();
 }

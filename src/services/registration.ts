@@ -1,73 +1,149 @@
 import { ApiError } from '../../api/errors';
 import type { RegisterEntry } from '../../api/schemas';
 import { findDrop } from '../db/repositories/drops';
-import { findEntry, insertEntryIfOpen } from '../db/repositories/entries';
+import { findEntry } from '../db/repositories/entries';
+import { findDrawPosition } from '../db/repositories/draws';
 import { findOrderByEntry } from '../db/repositories/orders';
+import { drawRulesOf, type DrawRules, type TierRule } from '../domain/draw/rules';
 import {
-  hashReceiptSecret,
-  identityHash,
-  newEntryId,
-  newReceiptSecret,
+  deriveKey,
   normaliseEmail,
   normalisePhone,
   receiptSecretMatches,
 } from '../domain/identity';
+import { issuePass, verifyPass } from '../domain/passes';
 import type { ServiceDeps } from './deps';
 
 export interface Receipt {
   dropId: string;
   entryId: string;
   registeredAt: string;
-  /** Shown only to the request that created the entry: it unlocks the entry's status. */
+  tier: string;
+  /** Shown to the request that created the entry (and to its Idempotency-Key replays): it unlocks the entry's status. */
   receiptSecret?: string;
   duplicate: boolean;
 }
 
-/** Registers one entrant; acknowledged only after the entry is committed. */
-export async function register(deps: ServiceDeps, dropId: string, body: RegisterEntry): Promise<Receipt> {
-  const entryId = newEntryId();
-  const receiptSecret = newReceiptSecret();
-  const result = await insertEntryIfOpen(deps.db, {
+/** A drop's tiers never change after launch, so intake reads them once per drop (per database). */
+const rulesCaches = new WeakMap<ServiceDeps['db'], Map<string, DrawRules>>();
+
+function cachedRules(deps: Pick<ServiceDeps, 'db'>, dropId: string): DrawRules | undefined {
+  return rulesCaches.get(deps.db)?.get(dropId);
+}
+
+async function rulesFor(deps: Pick<ServiceDeps, 'db'>, dropId: string): Promise<DrawRules> {
+  let rulesCache = rulesCaches.get(deps.db);
+  if (!rulesCache) rulesCaches.set(deps.db, (rulesCache = new Map()));
+  const cached = rulesCache.get(dropId);
+  if (cached) return cached;
+  const drop = await findDrop(deps.db, dropId);
+  if (!drop) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
+  const rules = drawRulesOf(drop.spec as Parameters<typeof drawRulesOf>[0]);
+  if (rulesCache.size > 10_000) rulesCache.clear();
+  rulesCache.set(dropId, rules);
+  return rules;
+}
+
+const keysCache = new WeakMap<ServiceDeps['secrets'], { receipt: Buffer; pass: Buffer }>();
+function keysOf(secrets: ServiceDeps['secrets']) {
+  let k = keysCache.get(secrets);
+  if (!k) {
+    k = { receipt: deriveKey(secrets.identitySecret, 'receipt'), pass: deriveKey(secrets.identitySecret, 'pass') };
+    keysCache.set(secrets, k);
+  }
+  return k;
+}
+
+/** The tier an entry joins: the pass's tier with a valid pass, else the drop's open tier. */
+function tierOf(rules: DrawRules, dropId: string, passKey: Buffer, passToken: string | undefined): { tier: TierRule; passId: string | null } {
+  if (passToken === undefined) {
+    const open = rules.tiers.find((t) => !t.requiresPass);
+    if (!open) throw new ApiError(403, 'pass_required', 'this drop is open to pass holders only');
+    return { tier: open, passId: null };
+  }
+  const pass = verifyPass(passKey, dropId, passToken);
+  const tier = pass && rules.tiers.find((t) => t.tier === pass.tier && t.requiresPass);
+  if (!pass || !tier) throw new ApiError(403, 'invalid_pass', 'the pass token is not valid for this drop');
+  return { tier, passId: pass.passId };
+}
+
+/**
+ * Registers one entrant. Acknowledged only after the entry is committed (the intake queue
+ * writes it in a batch with others). The same person again gets the first entry back
+ * (without its secret, unless it is a replay of the same request under the same Idempotency-Key).
+ */
+export async function register(
+  deps: ServiceDeps,
+  dropId: string,
+  body: RegisterEntry,
+  idempotencyKey: string | undefined,
+): Promise<{ status: 200 | 201; receipt: Receipt }> {
+  // The hot path: no extra await once the drop's rules are cached.
+  const rules = cachedRules(deps, dropId) ?? (await rulesFor(deps, dropId));
+  const { tier, passId } = tierOf(rules, dropId, keysOf(deps.secrets).pass, body.passToken);
+  const outcome = await deps.intake.submit({
     dropId,
-    entryId,
-    identityHash: identityHash(deps.secrets.identitySecret, dropId, body.email),
-    tier: 'general',
-    weight: 1,
-    region: body.region,
-    receiptSecretHash: hashReceiptSecret(receiptSecret),
     email: normaliseEmail(body.email),
     phone: normalisePhone(body.phone),
+    region: body.region,
+    tier: tier.tier,
+    weight: tier.weight,
+    passId,
+    passToken: body.passToken ?? null,
+    idempotencyKey: idempotencyKey ?? null,
   });
-  switch (result.kind) {
+  const receipt = (entryId: string, at: string, secret: string | null, duplicate: boolean): Receipt => ({
+    dropId,
+    entryId,
+    registeredAt: at,
+    tier: tier.tier,
+    ...(secret !== null && { receiptSecret: secret }),
+    duplicate,
+  });
+  switch (outcome.kind) {
     case 'created':
-      return { dropId, entryId, registeredAt: new Date().toISOString(), receiptSecret, duplicate: false };
+      return { status: 201, receipt: receipt(outcome.entryId, outcome.createdAt, outcome.receiptSecret, false) };
     case 'duplicate':
-      return {
-        dropId,
-        entryId: result.entry.entry_id,
-        registeredAt: new Date(result.entry.created_at).toISOString(),
-        duplicate: true,
-      };
+      return { status: 200, receipt: receipt(outcome.entryId, outcome.createdAt, null, true) };
+    case 'replay':
+      return { status: outcome.created ? 201 : 200, receipt: receipt(outcome.entryId, outcome.createdAt, outcome.receiptSecret, !outcome.created) };
+    case 'key_reused':
+      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+    case 'pass_used':
+      throw new ApiError(409, 'pass_already_used', 'this pass has already been used to enter');
     case 'closed':
-      if (!(await findDrop(deps.db, dropId))) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
       throw new ApiError(409, 'registration_closed', 'this drop is not taking registrations now');
   }
 }
 
+/** Ops issue community passes for a pass tier; the tokens are shown once and not stored. */
+export async function issuePasses(deps: ServiceDeps, dropId: string, tierName: string, count: number): Promise<{ tier: string; tokens: string[] }> {
+  const rules = await rulesFor(deps, dropId);
+  const tier = rules.tiers.find((t) => t.tier === tierName);
+  if (!tier || !tier.requiresPass) throw new ApiError(422, 'not_a_pass_tier', `tier ${tierName} is not a pass tier of this drop`);
+  const passKey = keysOf(deps.secrets).pass;
+  return { tier: tierName, tokens: Array.from({ length: count }, () => issuePass(passKey, dropId, tierName)) };
+}
+
 /** What an entrant may see of their own entry, with their receipt secret. */
-export async function entryStatus(deps: Pick<ServiceDeps, 'db'>, dropId: string, entryId: string, secret: string | undefined) {
+export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dropId: string, entryId: string, secret: string | undefined) {
   const entry = await findEntry(deps.db, dropId, entryId);
   // Same answer for "no such entry" and "wrong secret": ids cannot be probed.
-  if (!entry || !secret || !receiptSecretMatches(secret, entry.receipt_secret_hash)) {
+  if (!entry || !secret || !receiptSecretMatches(keysOf(deps.secrets).receipt, dropId, entryId, secret)) {
     throw new ApiError(404, 'entry_not_found', 'no entry with that id and receipt secret');
   }
+  const drawn = entry.status === 'won' ? null : await findDrawPosition(deps.db, dropId, entryId);
+  const status = entry.status === 'won' ? 'won' : drawn ? 'waitlisted' : 'registered';
   const order = await findOrderByEntry(deps.db, dropId, entryId);
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     dropId,
     entryId,
-    status: entry.status,
-    drawRank: entry.draw_rank,
+    tier: entry.tier,
+    weight: entry.weight,
+    status,
+    drawPosition: entry.status === 'won' ? entry.draw_rank : (drawn?.position ?? null),
+    round: entry.draw_round,
     order: order && {
       orderId: order.order_id,
       state: order.state,

@@ -65,6 +65,7 @@ describe('drops-lottery-v1 against hand-computed vectors', () => {
 describe('verifying a published draw record', () => {
   const record = (): DrawRecord => {
     const r = rankEntries({ dropId: 'drop-x', seed: SEED, beacon: null, entries: ENTRIES });
+    const entries = ENTRIES.map((e) => ({ ...e, tier: e.weight === 2 ? 'gold' : 'general', region: 'east' }));
     return {
       algorithm: 'drops-lottery-v1',
       dropId: 'drop-x',
@@ -72,20 +73,31 @@ describe('verifying a published draw record', () => {
       seed: SEED,
       entrantsDigest: r.entrantsDigest,
       beacon: null,
-      units: 1,
-      entries: ENTRIES,
+      drawSeed: r.drawSeed,
+      rules: {
+        units: 1,
+        tiers: [
+          { tier: 'general', weight: 1, requiresPass: false },
+          { tier: 'gold', weight: 2, requiresPass: true },
+        ],
+        rounds: [{ round: 'general', tiers: ['general', 'gold'], units: 1 }],
+        regionQuotas: {},
+      },
+      entries,
       ranking: r.ranking,
+      rounds: [{ round: 'general', units: 1, winners: r.ranking.slice(0, 1) }],
       winners: r.ranking.slice(0, 1),
       waitlist: r.ranking.slice(1),
     };
   };
 
   it('holds for an honest record', () => {
-    expect(verifyDrawRecord(record())).toEqual({ ok: true, problems: [] });
+    expect(verifyDrawRecord(record())).toEqual({ ok: true, problems: [], entries: 3, winners: 1 });
   });
 
   it.each([
-    ['a changed weight', (r: DrawRecord) => (r.entries = r.entries.map((e) => (e.entryId === 'ea' ? { ...e, weight: 3 } : e)))],
+    ['a changed weight', (r: DrawRecord) => (r.entries = r.entries.map((e) => (e.entryId === 'ea' ? { ...e, weight: 2, tier: 'gold' } : e)))],
+    ['a changed winner', (r: DrawRecord) => (r.winners = [r.waitlist[0]!])],
     ['a swapped ranking', (r: DrawRecord) => (r.ranking = [r.ranking[1]!, r.ranking[0]!, r.ranking[2]!])],
     ['another seed', (r: DrawRecord) => (r.seed = 'f'.repeat(64))],
     ['a removed entry', (r: DrawRecord) => (r.entries = r.entries.slice(1))],

@@ -1,0 +1,35 @@
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { freePort } from '../src/devstack/ports';
+import { PROJECT_ROOT, startStack, type Stack } from '../src/devstack/stack';
+import type { IntakeQueueOptions } from '../src/services/intake/intake-queue';
+
+/** A fresh stack for one benchmark run: its own data folder, free ports, removed afterwards. */
+export async function startBenchStack(name: string, log: (l: string) => void, opts: { benchNoopRoute?: boolean; intakeOptions?: Partial<IntakeQueueOptions> } = {}): Promise<Stack & { dataDir: string }> {
+  const dataDir = join(PROJECT_ROOT, '.data', `bench-${name}-${process.pid}`);
+  rmSync(dataDir, { recursive: true, force: true });
+  const stack = await startStack({
+    dataDir,
+    temporalPort: await freePort(),
+    temporalUiPort: null,
+    postgresPort: await freePort(),
+    apiPort: 0,
+    log,
+    benchNoopRoute: opts.benchNoopRoute,
+    intakeOptions: opts.intakeOptions,
+  });
+  const stop = stack.stop;
+  return {
+    ...stack,
+    dataDir,
+    stop: async () => {
+      await stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function benchLog(name: string): (l: string) => void {
+  const started = Date.now();
+  return (l: string) => console.log(`[bench ${name} ${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${l}`);
+}

@@ -1,0 +1,118 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { DropsApiClient } from '../src/demo/api-client';
+import { PROJECT_ROOT } from '../src/devstack/stack';
+import { benchLog, startBenchStack } from './bench-stack';
+
+interface LoadResult {
+  ok: number;
+  statuses: Record<string, number>;
+  seconds: number;
+  p99Ms: number;
+  p50Ms: number;
+  errors: number;
+  timeouts: number;
+  acknowledged: string[];
+}
+
+const CONNECTIONS = 200;
+
+/**
+ * Intake: registrations acknowledged per second and p99 latency through the real API (Express,
+ * zod, the intake queue, Postgres) under 200 connections with 20% duplicate identities, beside
+ * a no-op JSON POST route on the same server, measured in the same run by the same load
+ * generator in its own process. Afterwards every acknowledged entry id is looked up.
+ */
+export async function runIntakeBench(args: string[]): Promise<number> {
+  const seconds = Number(args[args.indexOf('--seconds') + 1]) || 15;
+  const log = benchLog('intake');
+  const num = (flag: string) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : undefined);
+  const intakeOptions = Object.fromEntries(
+    Object.entries({ maxBatch: num('--batch'), maxInFlight: num('--in-flight'), maxQueued: num('--queue'), minBatchWhileBusy: num('--min-busy') }).filter(([, v]) => v !== undefined),
+  );
+  const stack = await startBenchStack('intake', log, { benchNoopRoute: true, intakeOptions });
+  try {
+    const api = new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey });
+    const dropId = 'bench-intake';
+    const launched = await api.call('POST', '/v1/drops', {
+      as: 'ops',
+      body: {
+        dropId,
+        name: 'Intake benchmark',
+        units: 100,
+        priceCents: 2500,
+        nodes: [{ nodeId: 'north-locker', region: 'north', stock: 100 }],
+        windows: { registrationSeconds: 3600, paymentSeconds: 60, pickupSeconds: 60, postMortemDelaySeconds: 60 },
+      },
+    });
+    if (launched.status !== 201) throw new Error(`launch failed: ${launched.status} ${JSON.stringify(launched.body)}`);
+    await waitForPhase(stack.db, dropId, 'registration');
+
+    const load = async (path: string, secs: number): Promise<LoadResult & { apiLoopBusy: number }> => {
+      const out = join(stack.dataDir, `load-${Date.now()}.json`);
+      const elu = performance.eventLoopUtilization();
+      await new Promise<void>((resolve, reject) => {
+        const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'drops.js'), 'bench', 'intake-load', stack.apiUrl, path, String(secs), String(CONNECTIONS), out], {
+          stdio: 'inherit',
+        });
+        child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`load generator exited ${code}`))));
+      });
+      const r = JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
+      rmSync(out);
+      // How busy the API's event loop was: 1.0 means the API process itself was the ceiling.
+      return { ...r, apiLoopBusy: Number(performance.eventLoopUtilization(elu).utilization.toFixed(3)) };
+    };
+    const entryPath = `/v1/drops/${dropId}/entries`;
+    log('warming up both routes');
+    await load('/bench/noop', 3);
+    await load(entryPath, 3);
+    log(`no-op JSON POST route: ${seconds}s at ${CONNECTIONS} connections`);
+    // --only noop | --only intake: for profiling one route (the figures then have no ratio).
+    const only = args[args.indexOf('--only') + 1];
+    const skipped = { ok: 1, seconds: 1, statuses: {} as Record<string, number>, p99Ms: 0, p50Ms: 0, errors: 0, timeouts: 0, acknowledged: [], apiLoopBusy: 0 };
+    const noop = only === 'intake' ? skipped : await load('/bench/noop', seconds);
+    log(`registration route: ${seconds}s at ${CONNECTIONS} connections`);
+    const intake = only === 'noop' ? skipped : await load(entryPath, seconds);
+
+    // Every acknowledged entry must be in Postgres.
+    const found = await sql<{ n: string }>`
+      SELECT count(*) AS n FROM entries WHERE drop_id = ${dropId} AND entry_id = ANY(${intake.acknowledged}::text[])`.execute(stack.db);
+    const lostAcknowledged = intake.acknowledged.length - Number(found.rows[0]!.n);
+    const noopPerSec = noop.ok / noop.seconds;
+    const entriesPerSec = intake.ok / intake.seconds;
+    log(`no-op: ${noop.ok} ok in ${noop.seconds}s, statuses ${JSON.stringify(noop.statuses)}, p99 ${noop.p99Ms} ms, API event loop busy ${noop.apiLoopBusy}`);
+    log(`intake: ${intake.ok} acknowledged in ${intake.seconds}s, statuses ${JSON.stringify(intake.statuses)}, p50 ${intake.p50Ms} ms, p99 ${intake.p99Ms} ms, errors ${intake.errors}, API event loop busy ${intake.apiLoopBusy}`);
+    const figures = {
+      bench: 'intake',
+      connections: CONNECTIONS,
+      duplicateShare: 0.2,
+      seconds,
+      entriesPerSec: Math.round(entriesPerSec),
+      p99Ms: intake.p99Ms,
+      lostAcknowledged,
+      acknowledged: intake.ok,
+      newEntries: intake.statuses['201'] ?? 0,
+      duplicates: intake.statuses['200'] ?? 0,
+      rejected503: intake.statuses['503'] ?? 0,
+      baselineNoopPerSec: Math.round(noopPerSec),
+      baselineP99Ms: noop.p99Ms,
+      ratio: Number((entriesPerSec / noopPerSec).toFixed(3)),
+    };
+    console.log(JSON.stringify(figures));
+    return lostAcknowledged === 0 ? 0 : 1;
+  } finally {
+    await stack.stop();
+  }
+}
+
+export async function waitForPhase(db: import('../src/db/connection').Db, dropId: string, phase: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await db.selectFrom('drops').select('phase').where('drop_id', '=', dropId).executeTakeFirst();
+    if (row?.phase === phase) return;
+    if (Date.now() > deadline) throw new Error(`drop ${dropId} did not reach ${phase} (is ${row?.phase})`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

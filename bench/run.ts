@@ -1,0 +1,20 @@
+import { runDrawBench } from './draw';
+import { runIntakeBench } from './intake';
+import { runIntakeLoad } from './intake-load';
+
+/** `npm run bench -- <name>`: each benchmark prints one JSON object as its last line. */
+export async function runBench(args: string[]): Promise<number> {
+  const [name, ...rest] = args;
+  switch (name) {
+    case 'intake':
+      return runIntakeBench(rest);
+    case 'draw':
+      return runDrawBench(rest);
+    case 'intake-load':
+      // the load generator's own process (spawned by the intake benchmark)
+      return runIntakeLoad(rest);
+    default:
+      console.error('usage: npm run bench -- intake | draw');
+      return 2;
+  }
+}

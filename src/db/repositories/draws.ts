@@ -1,0 +1,114 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../schema';
+
+type Q = Kysely<Database>;
+
+export interface DrawSummary {
+  entrants: number;
+  entrantsDigest: string;
+  drawSeed: string;
+  chunkSize: number;
+  chunks: number;
+  winners: number;
+  rules: unknown;
+  rounds: unknown;
+}
+
+/** Which ranking chunks are already written: a resumed draw skips them. */
+export async function writtenChunks(db: Q, dropId: string): Promise<Set<number>> {
+  const rows = await db.selectFrom('draw_ranking_chunks').select('chunk').where('drop_id', '=', dropId).execute();
+  return new Set(rows.map((r) => r.chunk));
+}
+
+export async function writeRankingChunk(db: Q, dropId: string, chunk: number, entryIds: readonly string[]): Promise<void> {
+  await db
+    .insertInto('draw_ranking_chunks')
+    .values({ drop_id: dropId, chunk, entry_ids: entryIds.join('\n') })
+    .onConflict((oc) => oc.columns(['drop_id', 'chunk']).doNothing())
+    .execute();
+}
+
+/** Marks winners on their entry rows (a few thousand rows, one statement per batch). */
+export async function markWinners(
+  db: Q,
+  dropId: string,
+  winners: ReadonlyArray<{ entryId: string; position: number; round: string }>,
+): Promise<void> {
+  const batch = 5_000;
+  for (let start = 0; start < winners.length; start += batch) {
+    const part = winners.slice(start, start + batch);
+    await sql`
+      UPDATE entries AS e SET status = 'won', draw_rank = w.position, draw_round = w.round
+      FROM unnest(${part.map((w) => w.entryId)}::text[], ${part.map((w) => w.position)}::int[], ${part.map((w) => w.round)}::text[])
+        AS w(entry_id, position, round)
+      WHERE e.drop_id = ${dropId} AND e.entry_id = w.entry_id`.execute(db);
+  }
+}
+
+/** The draw's summary row; written last, in one transaction with the seed's reveal. */
+export async function completeDraw(db: Q, dropId: string, seed: string, s: DrawSummary): Promise<void> {
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto('draws')
+      .values({
+        drop_id: dropId,
+        entrants: s.entrants,
+        entrants_digest: s.entrantsDigest,
+        draw_seed: s.drawSeed,
+        chunk_size: s.chunkSize,
+        chunks: s.chunks,
+        winners: s.winners,
+        rules: JSON.stringify(s.rules),
+        rounds: JSON.stringify(s.rounds),
+        completed_at: new Date(),
+      })
+      .onConflict((oc) => oc.column('drop_id').doNothing())
+      .execute();
+    await trx.updateTable('drops').set({ seed, updated_at: sql`now()` }).where('drop_id', '=', dropId).execute();
+  });
+}
+
+export async function findDraw(db: Q, dropId: string) {
+  return db.selectFrom('draws').selectAll().where('drop_id', '=', dropId).where('completed_at', 'is not', null).executeTakeFirst();
+}
+
+/** The ranking, chunk by chunk, in draw order. */
+export async function* rankingChunks(db: Q, dropId: string): AsyncGenerator<string[]> {
+  for (let chunk = 0; ; chunk++) {
+    const row = await db
+      .selectFrom('draw_ranking_chunks')
+      .select('entry_ids')
+      .where('drop_id', '=', dropId)
+      .where('chunk', '=', chunk)
+      .executeTakeFirst();
+    if (!row) return;
+    yield row.entry_ids === '' ? [] : row.entry_ids.split('\n');
+  }
+}
+
+/** An entry's position in the ranking, searched in Postgres (one entrant's own page, not a hot path). */
+export async function findDrawPosition(db: Q, dropId: string, entryId: string): Promise<{ position: number } | null> {
+  const draw = await findDraw(db, dropId);
+  if (!draw) return null;
+  const row = await sql<{ position: number }>`
+    SELECT c.chunk * ${draw.chunk_size} + (array_position(string_to_array(c.entry_ids, E'\\n'), ${entryId}) - 1) AS position
+    FROM draw_ranking_chunks c
+    WHERE c.drop_id = ${dropId} AND position(${entryId} in c.entry_ids) > 0
+    LIMIT 1`.execute(db);
+  return row.rows[0] ?? null;
+}
+
+/** Every frozen entry in byte order of entryId, page by page (keyset, never OFFSET). */
+export async function* frozenEntries(db: Q, dropId: string, page = 10_000) {
+  let after = '';
+  for (;;) {
+    const rows = await sql<{ entry_id: string; weight: number; tier: string; region: string }>`
+      SELECT entry_id, weight, tier, region FROM entries
+      WHERE drop_id = ${dropId} AND entry_id > ${after}
+      ORDER BY entry_id LIMIT ${page}`.execute(db);
+    if (rows.rows.length === 0) return;
+    yield rows.rows;
+    after = rows.rows[rows.rows.length - 1]!.entry_id;
+    if (rows.rows.length < page) return;
+  }
+}
