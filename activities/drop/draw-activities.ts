@@ -3,7 +3,7 @@ import { commitmentOf, drawSeedOf } from '../../src/domain/draw/lottery';
 import { rankIndicesParallel } from '../../src/domain/draw/parallel-ranking';
 import { allocate, drawRulesOf } from '../../src/domain/draw/rules';
 import { findDrop, readSeed } from '../../src/db/repositories/drops';
-import { completeDraw, findDraw, markWinners, writeRankingChunk, writtenChunks } from '../../src/db/repositories/draws';
+import { completeDraw, findDraw, insertWinners, writeRankingChunk, writtenChunks } from '../../src/db/repositories/draws';
 import { recordEvent } from '../../src/db/repositories/events';
 import { loadFrozenList } from '../../src/db/repositories/frozen-list';
 import type { ActivityDeps } from '../deps';
@@ -39,14 +39,18 @@ export function createDrawActivities({ db }: ActivityDeps) {
       const rules = drawRulesOf(drop.spec as Parameters<typeof drawRulesOf>[0]);
       const resumedFrom = Context.current().info.heartbeatDetails as DrawProgress | undefined;
 
+      const clock = stageClock();
       const frozen = await loadFrozenList(db, dropId);
+      clock.lap('load');
       const n = frozen.ids.length;
       heartbeat({ stage: 'loaded', entries: n } satisfies DrawProgress);
       // The digest is published before the seed is revealed.
       await db.updateTable('drops').set({ entrants_digest: frozen.entrantsDigest }).where('drop_id', '=', dropId).execute();
 
       const drawSeed = drawSeedOf(seed, frozen.entrantsDigest, drop.beacon);
+      clock.lap('publishDigest');
       const order = await rankIndicesParallel(dropId, drawSeed, frozen);
+      clock.lap('rank');
       heartbeat({ stage: 'ranked', entries: n } satisfies DrawProgress);
       const allocation = allocate(rules, order, (i) => ({
         entryId: frozen.ids[i]!,
@@ -54,6 +58,7 @@ export function createDrawActivities({ db }: ActivityDeps) {
         region: frozen.regionNames[frozen.regionOf[i]!]!,
       }));
 
+      clock.lap('allocate');
       const chunks = Math.ceil(n / RANKING_CHUNK);
       const already = resumedFrom ? await writtenChunks(db, dropId) : new Set<number>();
       const todo = Array.from({ length: chunks }, (_, c) => c).filter((c) => !already.has(c));
@@ -67,7 +72,8 @@ export function createDrawActivities({ db }: ActivityDeps) {
           }
         }),
       );
-      await markWinners(
+      clock.lap('writeRanking');
+      await insertWinners(
         db,
         dropId,
         allocation.winnerPositions.map((position) => ({ entryId: frozen.ids[order[position]!]!, position, round: allocation.roundOf.get(position)! })),
@@ -83,13 +89,28 @@ export function createDrawActivities({ db }: ActivityDeps) {
         rules,
         rounds: allocation.rounds.map((r) => ({ round: r.round, units: r.units, winners: r.winners.length })),
       });
+      clock.lap('writeWinners');
       heartbeat({ stage: 'written', entries: n, chunksWritten: chunks } satisfies DrawProgress);
       await recordEvent(db, {
         dropId,
         kind: 'drop.drawn',
-        data: { entries: n, winners, entrantsDigest: frozen.entrantsDigest, resumed: resumedFrom !== undefined },
+        data: { entries: n, winners, entrantsDigest: frozen.entrantsDigest, resumed: resumedFrom !== undefined, stageMs: clock.laps },
       });
       return { entries: n, winners, entrantsDigest: frozen.entrantsDigest };
+    },
+  };
+}
+
+/** Wall time per stage of the draw, kept in its telemetry event. */
+function stageClock() {
+  let last = performance.now();
+  const laps: Record<string, number> = {};
+  return {
+    laps,
+    lap(name: string) {
+      const now = performance.now();
+      laps[name] = Math.round(now - last);
+      last = now;
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { findDrop } from '../../src/db/repositories/drops';
-import { listWinners } from '../../src/db/repositories/entries';
+import { listWinners } from '../../src/db/repositories/draws';
 import { recordEvent } from '../../src/db/repositories/events';
 import { openException, resolveExceptionsForOrder } from '../../src/db/repositories/exceptions';
 import { advanceOrder, countUnsettledOrders, insertOrders } from '../../src/db/repositories/orders';
@@ -93,7 +93,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
           }),
         );
         started += winners.length;
-        lastRank = winners[winners.length - 1]!.draw_rank!;
+        lastRank = winners[winners.length - 1]!.position;
         heartbeat({ lastRank });
       }
       return { started };

@@ -16,9 +16,11 @@ export function createReportingActivities({ db }: ActivityDeps) {
       if (!drop) throw new Error(`drop ${input.dropId} not found`);
       const { dropId } = input;
 
-      const entryCounts = await sql<{ status: string; n: string }>`
-        SELECT status, count(*) AS n FROM entries WHERE drop_id = ${dropId} GROUP BY status`.execute(db);
-      const byStatus = Object.fromEntries(entryCounts.rows.map((r) => [r.status, Number(r.n)]));
+      const entryCounts = await sql<{ entrants: string; drawn: string }>`
+        SELECT (SELECT count(*) FROM entries WHERE drop_id = ${dropId}) AS entrants,
+               (SELECT count(*) FROM draw_winners WHERE drop_id = ${dropId}) AS drawn`.execute(db);
+      const entrants = Number(entryCounts.rows[0]!.entrants);
+      const drawnWinners = Number(entryCounts.rows[0]!.drawn);
       const orderCounts = await sql<{ state: string; n: string }>`
         SELECT state, count(*) AS n FROM orders WHERE drop_id = ${dropId} GROUP BY state`.execute(db);
       const byState: Record<string, number> = Object.fromEntries(orderCounts.rows.map((r) => [r.state, Number(r.n)]));
@@ -74,11 +76,11 @@ export function createReportingActivities({ db }: ActivityDeps) {
           recordUrl: `/v1/drops/${dropId}/draw`,
         },
         counts: {
-          entrants: Object.values(byStatus).reduce((a, b) => a + b, 0),
+          entrants,
           units: drop.units,
           winners,
-          // After the draw everyone who did not win is on the waitlist (the rows keep 'registered').
-          waitlisted: Object.values(byStatus).reduce((a, b) => a + b, 0) - (byStatus['won'] ?? 0),
+          // After the draw everyone who did not win is on the waitlist, in draw order.
+          waitlisted: entrants - drawnWinners,
           paid,
           unpaid,
           pickedUp,

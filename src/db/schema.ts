@@ -48,8 +48,6 @@ export interface NodesTable {
   stock_remaining: number;
 }
 
-export type EntryStatus = 'registered' | 'won' | 'waitlisted';
-
 export interface EntriesTable {
   drop_id: string;
   entry_id: string;
@@ -58,11 +56,6 @@ export interface EntriesTable {
   tier: string;
   weight: number;
   region: string;
-  status: Generated<EntryStatus>;
-  /** Position in the draw's ranking; written for winners only (the rest live in the ranking chunks). */
-  draw_rank: number | null;
-  /** The round this entry won in. */
-  draw_round: string | null;
   /** The community pass redeemed by this entry (single use per drop). */
   pass_id: string | null;
   /** sha256 of the Idempotency-Key that created the entry, and of that request's content. */
@@ -82,6 +75,14 @@ export interface DrawsTable {
   rules: Json<unknown>;
   rounds: Json<unknown>;
   completed_at: Timestamp | null;
+}
+
+/** The draw's winners: position in the ranking and the round won in. */
+export interface DrawWinnersTable {
+  drop_id: string;
+  position: number;
+  entry_id: string;
+  round: string;
 }
 
 /** The full ranking in draw order, `chunk_size` entry ids per row, newline-separated. */
@@ -201,6 +202,7 @@ export interface Database {
   entrant_contacts: EntrantContactsTable;
   draws: DrawsTable;
   draw_ranking_chunks: DrawRankingChunksTable;
+  draw_winners: DrawWinnersTable;
   orders: OrdersTable;
   ledger_postings: LedgerPostingsTable;
   ledger_lines: LedgerLinesTable;

@@ -25,8 +25,9 @@ export async function startPostgres(opts: { dataDir: string; port: number; datab
     port: opts.port,
     persistent: true,
     createPostgresUser: true,
-    onLog: () => {},
-    onError: () => {},
+    // Quiet unless asked: DROPS_POSTGRES_LOG=1 shows the server's own log lines.
+    onLog: process.env.DROPS_POSTGRES_LOG ? (m: unknown) => console.error(`[postgres] ${String(m).trimEnd()}`) : () => {},
+    onError: process.env.DROPS_POSTGRES_LOG ? (m: unknown) => console.error(`[postgres] ${String(m).trimEnd()}`) : () => {},
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
   });
   if (!existsSync(join(databaseDir, 'PG_VERSION'))) await pg.initialise();

@@ -14,18 +14,12 @@ export async function drawRecordChunks(db: Db, dropId: string): Promise<AsyncGen
   if (!drop) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
   const draw = await findDraw(db, dropId);
   if (!draw || !drop.seed) throw new ApiError(409, 'draw_not_ready', 'the draw has not run yet');
-  const winnerRows = await db
-    .selectFrom('entries')
-    .select(['entry_id', 'draw_round'])
-    .where('drop_id', '=', dropId)
-    .where('status', '=', 'won')
-    .orderBy('draw_rank')
-    .execute();
+  const winnerRows = await db.selectFrom('draw_winners').select(['entry_id', 'round']).where('drop_id', '=', dropId).orderBy('position').execute();
   const roundUnits = draw.rounds as Array<{ round: string; units: number }>;
   const rounds = roundUnits.map((r) => ({
     round: r.round,
     units: r.units,
-    winners: winnerRows.filter((w) => w.draw_round === r.round).map((w) => w.entry_id),
+    winners: winnerRows.filter((w) => w.round === r.round).map((w) => w.entry_id),
   }));
   const winnerSet = new Set(winnerRows.map((w) => w.entry_id));
   const head = {

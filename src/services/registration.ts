@@ -2,7 +2,7 @@ import { ApiError } from '../../api/errors';
 import type { RegisterEntry } from '../../api/schemas';
 import { findDrop } from '../db/repositories/drops';
 import { findEntry } from '../db/repositories/entries';
-import { findDrawPosition } from '../db/repositories/draws';
+import { findDrawPosition, findWinner } from '../db/repositories/draws';
 import { findOrderByEntry } from '../db/repositories/orders';
 import { drawRulesOf, type DrawRules, type TierRule } from '../domain/draw/rules';
 import {
@@ -132,8 +132,9 @@ export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dro
   if (!entry || !secret || !receiptSecretMatches(keysOf(deps.secrets).receipt, dropId, entryId, secret)) {
     throw new ApiError(404, 'entry_not_found', 'no entry with that id and receipt secret');
   }
-  const drawn = entry.status === 'won' ? null : await findDrawPosition(deps.db, dropId, entryId);
-  const status = entry.status === 'won' ? 'won' : drawn ? 'waitlisted' : 'registered';
+  const won = await findWinner(deps.db, dropId, entryId);
+  const drawn = won ? null : await findDrawPosition(deps.db, dropId, entryId);
+  const status = won ? 'won' : drawn ? 'waitlisted' : 'registered';
   const order = await findOrderByEntry(deps.db, dropId, entryId);
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
@@ -142,8 +143,8 @@ export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dro
     tier: entry.tier,
     weight: entry.weight,
     status,
-    drawPosition: entry.status === 'won' ? entry.draw_rank : (drawn?.position ?? null),
-    round: entry.draw_round,
+    drawPosition: won ? won.position : (drawn?.position ?? null),
+    round: won?.round ?? null,
     order: order && {
       orderId: order.order_id,
       state: order.state,

@@ -16,14 +16,13 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE entrant_contacts DROP CONSTRAINT entrant_contacts_drop_id_entry_id_fkey;
     ALTER TABLE entries ALTER COLUMN entry_id TYPE text COLLATE "C";
     ALTER TABLE entrant_contacts ALTER COLUMN entry_id TYPE text COLLATE "C";
-    -- Only winners carry a rank now; every registration would otherwise add a NULL to this index.
+    -- Entries are never updated after the freeze: the draw's outcome lives in the draw tables.
     DROP INDEX entries_rank;
-    CREATE INDEX entries_rank ON entries (drop_id, draw_rank) WHERE draw_rank IS NOT NULL;
+    ALTER TABLE entries DROP COLUMN status, DROP COLUMN draw_rank;
 
     -- The receipt secret is derived (HMAC of the entry id), so nothing of it is stored.
     ALTER TABLE entries DROP COLUMN receipt_secret_hash;
     ALTER TABLE entries ADD COLUMN pass_id text;
-    ALTER TABLE entries ADD COLUMN draw_round text;
     CREATE UNIQUE INDEX entries_pass_once ON entries (drop_id, pass_id) WHERE pass_id IS NOT NULL;
 
     -- Idempotency-Key of the request that created the entry, and a fingerprint of that request:
@@ -53,17 +52,26 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     -- Already random data: compression would only cost time.
     ALTER TABLE draw_ranking_chunks ALTER COLUMN entry_ids SET STORAGE EXTERNAL;
+
+    CREATE TABLE draw_winners (
+      drop_id text NOT NULL REFERENCES drops(drop_id),
+      position integer NOT NULL,
+      entry_id text COLLATE "C" NOT NULL,
+      round text NOT NULL,
+      PRIMARY KEY (drop_id, position),
+      UNIQUE (drop_id, entry_id)
+    );
   `.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
-    DROP TABLE draw_ranking_chunks, draws;
+    DROP TABLE draw_winners, draw_ranking_chunks, draws;
     DROP INDEX entries_pass_once, entries_idempotency_key;
     ALTER TABLE entries DROP COLUMN idempotency_key_hash, DROP COLUMN request_hash;
-    DROP INDEX entries_rank;
+    ALTER TABLE entries ADD COLUMN status text NOT NULL DEFAULT 'registered', ADD COLUMN draw_rank integer;
     CREATE INDEX entries_rank ON entries (drop_id, draw_rank);
-    ALTER TABLE entries DROP COLUMN pass_id, DROP COLUMN draw_round;
+    ALTER TABLE entries DROP COLUMN pass_id;
     ALTER TABLE entries ADD COLUMN receipt_secret_hash text NOT NULL DEFAULT '';
   `.execute(db);
 }

@@ -28,8 +28,8 @@ export async function writeRankingChunk(db: Q, dropId: string, chunk: number, en
     .execute();
 }
 
-/** Marks winners on their entry rows (a few thousand rows, one statement per batch). */
-export async function markWinners(
+/** The winners, one multi-row insert per 5,000 (a retry finds them there and adds nothing). */
+export async function insertWinners(
   db: Q,
   dropId: string,
   winners: ReadonlyArray<{ entryId: string; position: number; round: string }>,
@@ -37,12 +37,29 @@ export async function markWinners(
   const batch = 5_000;
   for (let start = 0; start < winners.length; start += batch) {
     const part = winners.slice(start, start + batch);
-    await sql`
-      UPDATE entries AS e SET status = 'won', draw_rank = w.position, draw_round = w.round
-      FROM unnest(${part.map((w) => w.entryId)}::text[], ${part.map((w) => w.position)}::int[], ${part.map((w) => w.round)}::text[])
-        AS w(entry_id, position, round)
-      WHERE e.drop_id = ${dropId} AND e.entry_id = w.entry_id`.execute(db);
+    await db
+      .insertInto('draw_winners')
+      .values(part.map((w) => ({ drop_id: dropId, position: w.position, entry_id: w.entryId, round: w.round })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
   }
+}
+
+export async function findWinner(db: Q, dropId: string, entryId: string) {
+  return db.selectFrom('draw_winners').selectAll().where('drop_id', '=', dropId).where('entry_id', '=', entryId).executeTakeFirst();
+}
+
+/** Winners in draw order, with the region their order is routed by. */
+export async function listWinners(db: Q, dropId: string, afterPosition: number, limit: number) {
+  return db
+    .selectFrom('draw_winners as w')
+    .innerJoin('entries as e', (j) => j.onRef('e.drop_id', '=', 'w.drop_id').onRef('e.entry_id', '=', 'w.entry_id'))
+    .select(['w.entry_id', 'e.region', 'w.position', 'w.round'])
+    .where('w.drop_id', '=', dropId)
+    .where('w.position', '>', afterPosition)
+    .orderBy('w.position')
+    .limit(limit)
+    .execute();
 }
 
 /** The draw's summary row; written last, in one transaction with the seed's reveal. */

@@ -15,15 +15,3 @@ export async function countEntries(db: Q, dropId: string): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
-
-export async function listWinners(db: Q, dropId: string, afterRank: number, limit: number) {
-  return db
-    .selectFrom('entries')
-    .select(['entry_id', 'region', 'draw_rank'])
-    .where('drop_id', '=', dropId)
-    .where('status', '=', 'won')
-    .where('draw_rank', '>', afterRank)
-    .orderBy('draw_rank')
-    .limit(limit)
-    .execute();
-}

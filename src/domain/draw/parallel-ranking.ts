@@ -1,21 +1,23 @@
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { assertWeights, keyPrefixKernel, orderFromPrefixes, type FlatEntries } from './ranking';
+import { assertWeights, keyPrefixes, orderFromPrefixes, type FlatEntries } from './ranking';
 
 /**
  * Hashing the tickets is nearly all of a big draw's CPU time, and each entry's key is
- * independent, so the entries are split across worker threads. The threads run the very
- * kernel the single-threaded path runs (shipped as its source text), so there is one
+ * independent, so the entries are split across worker threads. The threads load this very
+ * module's kernel (through the same TypeScript loader as the CLI), so there is one
  * implementation of the key.
  */
 const WORKER_SOURCE = `
+require(${JSON.stringify(require.resolve('tsx/cjs'))});
 const { parentPort, workerData } = require('node:worker_threads');
-const kernel = ${keyPrefixKernel.toString()};
+const { keyPrefixes } = require(${JSON.stringify(join(__dirname, 'ranking.ts'))});
 const { drawSeed, dropId, idsText, weights } = workerData;
-const ids = idsText.split('\n');
+const ids = idsText.split(String.fromCharCode(10));
 const hi = new Uint32Array(ids.length);
 const lo = new Uint16Array(ids.length);
-kernel(drawSeed, dropId, ids, weights, 0, ids.length, hi, lo);
+keyPrefixes(drawSeed, dropId, ids, weights, 0, ids.length, hi, lo);
 parentPort.postMessage({ hi, lo }, [hi.buffer, lo.buffer]);
 `;
 
@@ -26,14 +28,15 @@ export async function rankIndicesParallel(
   dropId: string,
   drawSeed: string,
   entries: FlatEntries,
-  threads = Math.max(1, availableParallelism()),
+  opts: { threads?: number; parallelFrom?: number } = {},
 ): Promise<Uint32Array> {
+  const threads = opts.threads ?? Math.max(1, availableParallelism());
   const n = entries.ids.length;
   assertWeights(entries.ids, entries.weights);
   const hi = new Uint32Array(n);
   const lo = new Uint16Array(n);
-  if (threads <= 1 || n < PARALLEL_FROM) {
-    keyPrefixKernel(drawSeed, dropId, entries.ids, entries.weights, 0, n, hi, lo);
+  if (threads <= 1 || n < (opts.parallelFrom ?? PARALLEL_FROM)) {
+    keyPrefixes(drawSeed, dropId, entries.ids, entries.weights, 0, n, hi, lo);
   } else {
     const per = Math.ceil(n / threads);
     await Promise.all(

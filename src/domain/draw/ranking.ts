@@ -1,4 +1,6 @@
+import * as crypto from 'node:crypto';
 import { entryKey } from './lottery';
+import { ticketKeyPrefixKernelFast } from './sha256-midstate';
 
 /**
  * The fast path of drops-lottery-v1 for a million entries: the same keys as `rankEntries`, but
@@ -9,10 +11,10 @@ import { entryKey } from './lottery';
 
 /**
  * Writes, for entries [from, to), the first 48 bits of the smallest ticket key into hi (32 bits)
- * and lo (16 bits). Self-contained (it is also shipped to worker threads as source text), so it
- * may use nothing from module scope.
+ * and lo (16 bits), with node:crypto: the reference kernel, and the fallback for messages the
+ * midstate kernel does not take.
  */
-export function keyPrefixKernel(
+export function keyPrefixKernelCrypto(
   drawSeed: string,
   dropId: string,
   ids: readonly string[],
@@ -22,8 +24,6 @@ export function keyPrefixKernel(
   hi: Uint32Array,
   lo: Uint16Array,
 ): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const crypto = require('node:crypto') as typeof import('node:crypto');
   const sha256 =
     typeof crypto.hash === 'function'
       ? (s: string) => crypto.hash('sha256', s, 'hex')
@@ -41,6 +41,22 @@ export function keyPrefixKernel(
   }
 }
 
+/** The midstate kernel where the messages fit it (always, for our ids), else node:crypto. */
+export function keyPrefixes(
+  drawSeed: string,
+  dropId: string,
+  ids: readonly string[],
+  weights: ArrayLike<number>,
+  from: number,
+  to: number,
+  hi: Uint32Array,
+  lo: Uint16Array,
+): void {
+  if (!ticketKeyPrefixKernelFast(drawSeed, dropId, ids, weights, from, to, hi, lo)) {
+    keyPrefixKernelCrypto(drawSeed, dropId, ids, weights, from, to, hi, lo);
+  }
+}
+
 /** Checks what the kernel assumes, once, before any hashing. */
 export function assertWeights(ids: readonly string[], weights: ArrayLike<number>): void {
   for (let i = 0; i < ids.length; i++) {
@@ -49,23 +65,29 @@ export function assertWeights(ids: readonly string[], weights: ArrayLike<number>
   }
 }
 
-/** LSD radix sort of entry indices by (hi, lo): three stable 16-bit passes. */
+/** LSD radix sort of entry indices by (hi, lo): three stable 16-bit passes, linear time. */
 export function sortByPrefix(hi: Uint32Array, lo: Uint16Array): Uint32Array {
   const n = hi.length;
+  const digits = [lo, new Uint16Array(n), new Uint16Array(n)] as const;
+  for (let i = 0; i < n; i++) {
+    digits[1][i] = hi[i]! & 0xffff;
+    digits[2][i] = hi[i]! >>> 16;
+  }
   let order = new Uint32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   let next = new Uint32Array(n);
-  const digitOf = [(i: number) => lo[i]!, (i: number) => hi[i]! & 0xffff, (i: number) => hi[i]! >>> 16];
   const counts = new Uint32Array(65_537);
-  for (const digit of digitOf) {
+  for (const digit of digits) {
     counts.fill(0);
-    for (let k = 0; k < n; k++) counts[digit(order[k]!) + 1]!++;
-    for (let d = 1; d < counts.length; d++) counts[d]! += counts[d - 1]!;
+    for (let i = 0; i < n; i++) counts[digit[i]! + 1]!++;
+    for (let d = 1; d < 65_537; d++) counts[d]! += counts[d - 1]!;
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
-      next[counts[digit(i)]!++] = i;
+      next[counts[digit[i]!]!++] = i;
     }
-    [order, next] = [next, order];
+    const t = order;
+    order = next;
+    next = t;
   }
   return order;
 }
@@ -105,7 +127,7 @@ export function rankIndices(dropId: string, drawSeed: string, entries: FlatEntri
   assertWeights(entries.ids, entries.weights);
   const hi = new Uint32Array(n);
   const lo = new Uint16Array(n);
-  keyPrefixKernel(drawSeed, dropId, entries.ids, entries.weights, 0, n, hi, lo);
+  keyPrefixes(drawSeed, dropId, entries.ids, entries.weights, 0, n, hi, lo);
   return orderFromPrefixes(dropId, drawSeed, entries, hi, lo);
 }
 
