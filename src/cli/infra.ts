@@ -16,13 +16,30 @@ export async function runInfra(args: string[]): Promise<number> {
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const log = (l: string) => console.error(`[infra] ${l}`);
-  const binary = ensureTemporalCli(PROJECT_ROOT, log);
+  // --only postgres: a Postgres of its own that a test may stop (SIGUSR1) and start again (SIGUSR2).
+  const postgresOnly = args[args.indexOf('--only') + 1] === 'postgres' && args.includes('--only');
   const [temporalPort, pgPort] = [await freePort(), await freePort()];
-  const [temporal, pg] = await Promise.all([
-    startTemporalDevServer({ binary, dataDir: join(dataDir, 'temporal'), port: temporalPort, uiPort: null, log }),
+  const [temporal, firstPg] = await Promise.all([
+    postgresOnly
+      ? null
+      : startTemporalDevServer({ binary: ensureTemporalCli(PROJECT_ROOT, log), dataDir: join(dataDir, 'temporal'), port: temporalPort, uiPort: null, log }),
     startPostgres({ dataDir, port: pgPort, databaseUrl: process.env.DATABASE_URL }),
   ]);
-  writeFileSync(readyFile, JSON.stringify({ temporalAddress: temporal.address, postgresAdminUrl: pg.adminUrl, dataDir }));
+  let pg = firstPg;
+  const ready = (state: 'up' | 'down') =>
+    writeFileSync(readyFile, JSON.stringify({ temporalAddress: temporal?.address ?? null, postgresAdminUrl: pg.adminUrl, dataDir, postgres: state }));
+  ready('up');
+  // While Postgres is stopped nothing else keeps this process alive.
+  const keepAlive = setInterval(() => {}, 1 << 30);
+  if (postgresOnly) {
+    process.on('SIGUSR1', () => void pg.stop().then(() => ready('down')));
+    process.on('SIGUSR2', () =>
+      void startPostgres({ dataDir, port: pgPort }).then(
+        (again) => ((pg = again), ready('up')),
+        (err: unknown) => log(`postgres did not start again: ${String(err)}`),
+      ),
+    );
+  }
   await new Promise<void>((resolve) => {
     process.once('SIGTERM', resolve);
     process.once('SIGINT', resolve);
@@ -36,7 +53,8 @@ export async function runInfra(args: string[]): Promise<number> {
       }
     }, 2000).unref();
   });
-  await Promise.allSettled([temporal.stop(), pg.stop()]);
+  clearInterval(keepAlive);
+  await Promise.allSettled([temporal?.stop(), pg.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
   return 0;
 }
