@@ -22,7 +22,7 @@ export interface IntakeQueueOptions {
  * Measured (bench intake): large batches one after the other beat many small concurrent ones
  * (each commit is mostly a WAL flush); a second batch in flight covers a slow commit.
  */
-export const DEFAULT_INTAKE_OPTIONS: IntakeQueueOptions = { maxBatch: 1_000, maxInFlight: 2, maxQueued: 5_000, minBatchWhileBusy: 200 };
+export const DEFAULT_INTAKE_OPTIONS: IntakeQueueOptions = { maxBatch: 1_000, maxInFlight: 3, maxQueued: 5_000, minBatchWhileBusy: 100 };
 
 interface Waiting {
   request: IntakeRequest;
