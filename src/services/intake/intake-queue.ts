@@ -19,8 +19,8 @@ export interface IntakeQueueOptions {
 }
 
 /**
- * Measured (bench intake): large batches one after the other beat many small concurrent ones
- * (each commit is mostly a WAL flush); a second batch in flight covers a slow commit.
+ * Measured (bench intake): a few large batches beat many small concurrent ones (each commit is
+ * mostly a WAL flush); extra batches in flight, each of at least 100, cover a slow commit.
  */
 export const DEFAULT_INTAKE_OPTIONS: IntakeQueueOptions = { maxBatch: 1_000, maxInFlight: 3, maxQueued: 5_000, minBatchWhileBusy: 100 };
 
