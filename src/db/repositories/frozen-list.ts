@@ -92,7 +92,8 @@ class FrozenListParser {
       const t3 = text.indexOf('\t', t2 + 1);
       const nl = text.indexOf('\n', t3 + 1);
       this.rawIds.push(text.slice(pos, t1));
-      this.rawWeights.push(+text.slice(t1 + 1, t2));
+      // Weights are small integers: one digit needs no substring.
+      this.rawWeights.push(t2 - t1 === 2 ? text.charCodeAt(t1 + 1) - 48 : +text.slice(t1 + 1, t2));
       this.rawTier.push(intern(this.tierIndex, text.slice(t2 + 1, t3)));
       this.rawRegion.push(intern(this.regionIndex, text.slice(t3 + 1, nl)));
       pos = nl + 1;

@@ -65,34 +65,32 @@ export function assertWeights(ids: readonly string[], weights: ArrayLike<number>
   }
 }
 
-/** LSD radix sort of entry indices by (hi, lo): three stable 16-bit passes, linear time. */
-export function sortByPrefix(hi: Uint32Array, lo: Uint16Array): Uint32Array {
+/**
+ * LSD radix sort of entry indices by `hi` (two stable 16-bit passes, linear time). Entries with
+ * equal `hi` (a few hundred pairs in a million) are ordered afterwards by `settlePrefixTies`.
+ */
+export function sortByPrefix(hi: Uint32Array, _lo?: Uint16Array): Uint32Array {
   const n = hi.length;
-  const digits = [lo, new Uint16Array(n), new Uint16Array(n)] as const;
-  for (let i = 0; i < n; i++) {
-    digits[1][i] = hi[i]! & 0xffff;
-    digits[2][i] = hi[i]! >>> 16;
-  }
   let order = new Uint32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
   let next = new Uint32Array(n);
   const counts = new Uint32Array(65_537);
-  for (const digit of digits) {
-    counts.fill(0);
-    for (let i = 0; i < n; i++) counts[digit[i]! + 1]!++;
-    for (let d = 1; d < 65_537; d++) counts[d]! += counts[d - 1]!;
-    for (let k = 0; k < n; k++) {
-      const i = order[k]!;
-      next[counts[digit[i]!]!++] = i;
-    }
-    const t = order;
-    order = next;
-    next = t;
+  for (let i = 0; i < n; i++) counts[(hi[i]! & 0xffff) + 1]!++;
+  for (let d = 1; d < 65_537; d++) counts[d]! += counts[d - 1]!;
+  for (let i = 0; i < n; i++) next[counts[hi[i]! & 0xffff]!++] = i;
+  counts.fill(0);
+  for (let i = 0; i < n; i++) counts[(hi[i]! >>> 16) + 1]!++;
+  for (let d = 1; d < 65_537; d++) counts[d]! += counts[d - 1]!;
+  for (let k = 0; k < n; k++) {
+    const i = next[k]!;
+    order[counts[hi[i]! >>> 16]!++] = i;
   }
   return order;
 }
 
-/** Orders runs of equal 48-bit prefixes by full key, then entryId (the algorithm's tie-break). */
+/**
+ * Orders runs of equal `hi` by (lo, full key, entryId): the algorithm's order. Full keys are
+ * computed only for the few entries whose first 48 bits collide.
+ */
 export function settlePrefixTies(
   order: Uint32Array,
   hi: Uint32Array,
@@ -104,11 +102,17 @@ export function settlePrefixTies(
   for (let start = 0; start < order.length; ) {
     let end = start + 1;
     const a = order[start]!;
-    while (end < order.length && hi[order[end]!] === hi[a] && lo[order[end]!] === lo[a]) end++;
+    while (end < order.length && hi[order[end]!] === hi[a]) end++;
     if (end - start > 1) {
       ties += end - start;
-      const run = Array.from(order.subarray(start, end), (i) => ({ i, key: fullKey(i), id: idOf(i) }));
-      run.sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+      const run = Array.from(order.subarray(start, end), (i) => ({ i, lo: lo[i]!, key: '', id: idOf(i) }));
+      run.sort((x, y) => x.lo - y.lo);
+      for (let k = 0; k < run.length; k++) {
+        // Only entries sharing lo too need their whole key.
+        const same = (k > 0 && run[k - 1]!.lo === run[k]!.lo) || (k + 1 < run.length && run[k + 1]!.lo === run[k]!.lo);
+        if (same) run[k]!.key = fullKey(run[k]!.i);
+      }
+      run.sort((x, y) => x.lo - y.lo || (x.key < y.key ? -1 : x.key > y.key ? 1 : x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
       run.forEach((r, k) => (order[start + k] = r.i));
     }
     start = end;
