@@ -28,21 +28,18 @@ export async function writeRankingChunk(db: Q, dropId: string, chunk: number, en
     .execute();
 }
 
-/** The winners, one multi-row insert per 5,000 (a retry finds them there and adds nothing). */
+/** The winners in one statement (one JSON parameter); a retry finds them there and adds nothing. */
 export async function insertWinners(
   db: Q,
   dropId: string,
   winners: ReadonlyArray<{ entryId: string; position: number; round: string }>,
 ): Promise<void> {
-  const batch = 5_000;
-  for (let start = 0; start < winners.length; start += batch) {
-    const part = winners.slice(start, start + batch);
-    await db
-      .insertInto('draw_winners')
-      .values(part.map((w) => ({ drop_id: dropId, position: w.position, entry_id: w.entryId, round: w.round })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  if (winners.length === 0) return;
+  await sql`
+    INSERT INTO draw_winners (drop_id, position, entry_id, round)
+    SELECT ${dropId}, p, e, r FROM json_to_recordset(${JSON.stringify(winners.map((w) => ({ p: w.position, e: w.entryId, r: w.round })))}::json)
+      AS x(p int, e text, r text)
+    ON CONFLICT DO NOTHING`.execute(db);
 }
 
 export async function findWinner(db: Q, dropId: string, entryId: string) {
