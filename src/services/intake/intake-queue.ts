@@ -19,10 +19,10 @@ export interface IntakeQueueOptions {
 }
 
 /**
- * Measured (bench intake): a few large batches beat many small concurrent ones (each commit is
- * mostly a WAL flush); extra batches in flight, each of at least 100, cover a slow commit.
+ * Measured (bench intake, several runs each): one batch in flight at a time was the steadiest;
+ * 2 or 3 in flight (a second only once 100-200 wait) were no better on average on 2 cores.
  */
-export const DEFAULT_INTAKE_OPTIONS: IntakeQueueOptions = { maxBatch: 1_000, maxInFlight: 3, maxQueued: 5_000, minBatchWhileBusy: 100 };
+export const DEFAULT_INTAKE_OPTIONS: IntakeQueueOptions = { maxBatch: 1_000, maxInFlight: 1, maxQueued: 5_000, minBatchWhileBusy: 100 };
 
 interface Waiting {
   request: IntakeRequest;
