@@ -11,6 +11,8 @@ export async function runIntakeLoad(args: string[]): Promise<number> {
   const [url, path, seconds, connections, outFile] = args as [string, string, string, string, string];
   const identities: string[] = [];
   const acknowledged: string[] = [];
+  // Per-request latency, measured here so that several rounds can be pooled into one percentile.
+  const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   const prefix = randomBytes(4).toString('hex');
   let sent = 0;
@@ -29,12 +31,12 @@ export async function runIntakeLoad(args: string[]): Promise<number> {
       {
         method: 'POST',
         path,
-        setupRequest: (req) => ({
-          ...req,
-          headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${prefix}-${sent}` },
-          body: body(),
-        }),
-        onResponse: (status, resBody) => {
+        setupRequest: (req, context: { sentAt?: number }) => {
+          context.sentAt = performance.now();
+          return { ...req, headers: { 'content-type': 'application/json', 'idempotency-key': `bench-${prefix}-${sent}` }, body: body() };
+        },
+        onResponse: (status, resBody, context: { sentAt?: number }) => {
+          if (context.sentAt !== undefined) latencies.push(performance.now() - context.sentAt);
           statuses[status] = (statuses[status] ?? 0) + 1;
           if (status === 200 || status === 201) {
             const m = /"entryId":"([^"]+)"/.exec(resBody);
@@ -56,6 +58,7 @@ export async function runIntakeLoad(args: string[]): Promise<number> {
       errors: result.errors,
       timeouts: result.timeouts,
       acknowledged: [...new Set(acknowledged)],
+      latencies: latencies.map((l) => Math.round(l * 10) / 10),
     }),
   );
   return 0;

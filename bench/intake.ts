@@ -15,6 +15,7 @@ interface LoadResult {
   errors: number;
   timeouts: number;
   acknowledged: string[];
+  latencies: number[];
 }
 
 const CONNECTIONS = 200;
@@ -26,7 +27,10 @@ const CONNECTIONS = 200;
  * generator in its own process. Afterwards every acknowledged entry id is looked up.
  */
 export async function runIntakeBench(args: string[]): Promise<number> {
-  const seconds = Number(args[args.indexOf('--seconds') + 1]) || 15;
+  const seconds = Number(args[args.indexOf('--seconds') + 1]) || 10;
+  // The routes are measured in alternating rounds, so a drift of the machine's speed during the
+  // run falls on both alike; throughput and percentiles are pooled over the rounds.
+  const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
   const log = benchLog('intake');
   const num = (flag: string) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : undefined);
   const intakeOptions = Object.fromEntries(
@@ -65,16 +69,27 @@ export async function runIntakeBench(args: string[]): Promise<number> {
       return { ...r, apiLoopBusy: Number(performance.eventLoopUtilization(elu).utilization.toFixed(3)) };
     };
     const entryPath = `/v1/drops/${dropId}/entries`;
-    log('warming up both routes');
-    await load('/bench/noop', 3);
-    await load(entryPath, 3);
-    log(`no-op JSON POST route: ${seconds}s at ${CONNECTIONS} connections`);
+    // Warm-up is not measured: JIT, Postgres' buffers and indexes, the intake thread's connections.
+    const warmup = Number(args[args.indexOf('--warmup') + 1]) || 10;
+    log(`warming up both routes, ${warmup}s each`);
+    await load('/bench/noop', warmup);
+    await load(entryPath, warmup);
     // --only noop | --only intake: for profiling one route (the figures then have no ratio).
-    const only = args[args.indexOf('--only') + 1];
-    const skipped = { ok: 1, seconds: 1, statuses: {} as Record<string, number>, p99Ms: 0, p50Ms: 0, errors: 0, timeouts: 0, acknowledged: [], apiLoopBusy: 0 };
-    const noop = only === 'intake' ? skipped : await load('/bench/noop', seconds);
-    log(`registration route: ${seconds}s at ${CONNECTIONS} connections`);
-    const intake = only === 'noop' ? skipped : await load(entryPath, seconds);
+    const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+    const noopRounds: Array<LoadResult & { apiLoopBusy: number }> = [];
+    const intakeRounds: Array<LoadResult & { apiLoopBusy: number }> = [];
+    for (let r = 1; r <= rounds; r++) {
+      if (only !== 'intake') {
+        log(`round ${r}/${rounds}: no-op JSON POST route, ${seconds}s at ${CONNECTIONS} connections`);
+        noopRounds.push(await load('/bench/noop', seconds));
+      }
+      if (only !== 'noop') {
+        log(`round ${r}/${rounds}: registration route, ${seconds}s at ${CONNECTIONS} connections`);
+        intakeRounds.push(await load(entryPath, seconds));
+      }
+    }
+    const noop = pooled(noopRounds);
+    const intake = pooled(intakeRounds);
 
     // Every acknowledged entry must be in Postgres.
     const found = await sql<{ n: string }>`
@@ -82,13 +97,15 @@ export async function runIntakeBench(args: string[]): Promise<number> {
     const lostAcknowledged = intake.acknowledged.length - Number(found.rows[0]!.n);
     const noopPerSec = noop.ok / noop.seconds;
     const entriesPerSec = intake.ok / intake.seconds;
+    const roundRatios = intakeRounds.map((r, i) => Number((r.ok / r.seconds / (noopRounds[i] ? noopRounds[i]!.ok / noopRounds[i]!.seconds : 1)).toFixed(3)));
     log(`no-op: ${noop.ok} ok in ${noop.seconds}s, statuses ${JSON.stringify(noop.statuses)}, p99 ${noop.p99Ms} ms, API event loop busy ${noop.apiLoopBusy}`);
     log(`intake: ${intake.ok} acknowledged in ${intake.seconds}s, statuses ${JSON.stringify(intake.statuses)}, p50 ${intake.p50Ms} ms, p99 ${intake.p99Ms} ms, errors ${intake.errors}, API event loop busy ${intake.apiLoopBusy}`);
     const figures = {
       bench: 'intake',
       connections: CONNECTIONS,
       duplicateShare: 0.2,
-      seconds,
+      rounds,
+      secondsPerRound: seconds,
       entriesPerSec: Math.round(entriesPerSec),
       p99Ms: intake.p99Ms,
       lostAcknowledged,
@@ -98,6 +115,7 @@ export async function runIntakeBench(args: string[]): Promise<number> {
       rejected503: intake.statuses['503'] ?? 0,
       baselineNoopPerSec: Math.round(noopPerSec),
       baselineP99Ms: noop.p99Ms,
+      roundRatios,
       ratio: Number((entriesPerSec / noopPerSec).toFixed(3)),
     };
     console.log(JSON.stringify(figures));
@@ -105,6 +123,24 @@ export async function runIntakeBench(args: string[]): Promise<number> {
   } finally {
     await stack.stop();
   }
+}
+
+/** Several rounds as one: counts and seconds summed, percentiles over every request's latency. */
+function pooled(results: Array<LoadResult & { apiLoopBusy: number }>) {
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const pct = (p: number) => (latencies.length === 0 ? 0 : latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!);
+  const statuses: Record<string, number> = {};
+  for (const r of results) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  return {
+    ok: Math.max(1, results.reduce((s, r) => s + r.ok, 0)),
+    seconds: Math.max(1, results.reduce((s, r) => s + r.seconds, 0)),
+    statuses,
+    p50Ms: Math.round(pct(0.5)),
+    p99Ms: Math.round(pct(0.99)),
+    errors: results.reduce((s, r) => s + r.errors, 0),
+    acknowledged: results.flatMap((r) => r.acknowledged),
+    apiLoopBusy: results.length === 0 ? 0 : Number((results.reduce((s, r) => s + r.apiLoopBusy, 0) / results.length).toFixed(3)),
+  };
 }
 
 export async function waitForPhase(db: import('../src/db/connection').Db, dropId: string, phase: string, timeoutMs = 60_000): Promise<void> {
