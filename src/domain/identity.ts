@@ -32,7 +32,7 @@ export function newEntryId(): string {
 }
 
 /** One server secret, separate keys per purpose (a leaked receipt key says nothing of identities). */
-export function deriveKey(secret: string, purpose: 'receipt' | 'pass' | 'idempotency'): Buffer {
+export function deriveKey(secret: string, purpose: 'receipt' | 'pass'): Buffer {
   return createHmac('sha256', secret).update(`drops-key:${purpose}`).digest();
 }
 

@@ -164,7 +164,7 @@ export function byteOrder(ids: readonly string[]): Uint32Array {
     lo[i] = l;
   }
   if (uniform) {
-    const order = sortByPrefix(hi, lo);
+    const order = sortByPrefix(hi);
     settlePrefixTies(order, hi, lo, (i) => ids[i]!, (i) => ids[i]!);
     return order;
   }

@@ -69,7 +69,7 @@ export function assertWeights(ids: readonly string[], weights: ArrayLike<number>
  * LSD radix sort of entry indices by `hi` (two stable 16-bit passes, linear time). Entries with
  * equal `hi` (a few hundred pairs in a million) are ordered afterwards by `settlePrefixTies`.
  */
-export function sortByPrefix(hi: Uint32Array, _lo?: Uint16Array): Uint32Array {
+export function sortByPrefix(hi: Uint32Array): Uint32Array {
   const n = hi.length;
   let order = new Uint32Array(n);
   let next = new Uint32Array(n);
@@ -142,7 +142,7 @@ export function orderFromPrefixes(
   hi: Uint32Array,
   lo: Uint16Array,
 ): Uint32Array {
-  const order = sortByPrefix(hi, lo);
+  const order = sortByPrefix(hi);
   settlePrefixTies(
     order,
     hi,
