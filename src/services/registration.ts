@@ -102,11 +102,10 @@ export async function register(
   });
   switch (outcome.kind) {
     case 'created':
+    case 'replay': // the same answer as the request that created the entry
       return { status: 201, receipt: receipt(outcome.entryId, outcome.createdAt, outcome.receiptSecret, false) };
     case 'duplicate':
       return { status: 200, receipt: receipt(outcome.entryId, outcome.createdAt, null, true) };
-    case 'replay':
-      return { status: outcome.created ? 201 : 200, receipt: receipt(outcome.entryId, outcome.createdAt, outcome.receiptSecret, !outcome.created) };
     case 'key_reused':
       throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
     case 'pass_used':

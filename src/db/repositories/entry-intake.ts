@@ -21,7 +21,8 @@ export interface IntakeItem {
 export type IntakeOutcome =
   | { kind: 'created'; entryId: string; createdAt: Date }
   | { kind: 'duplicate'; entryId: string; createdAt: Date }
-  | { kind: 'replay'; entryId: string; created: boolean; createdAt: Date }
+  /** The entry this Idempotency-Key created (only keys that created an entry are stored). */
+  | { kind: 'replay'; entryId: string; createdAt: Date }
   | { kind: 'key_reused' }
   | { kind: 'closed' }
   | { kind: 'pass_used' };
@@ -119,7 +120,7 @@ export async function insertEntryBatch(db: Q, items: readonly IntakeItem[]): Pro
         const prior = byKey.get(`${it.dropId}\n${it.idempotency.keyHash}`);
         if (prior) {
           return prior.q === it.idempotency.requestHash
-            ? { kind: 'replay', entryId: prior.e, created: true, createdAt: new Date(prior.at) }
+            ? { kind: 'replay', entryId: prior.e, createdAt: new Date(prior.at) }
             : { kind: 'key_reused' };
         }
       }

@@ -1,11 +1,8 @@
 /**
- * SHA-256 for drops-lottery-v1's ticket keys, in plain JavaScript. Every ticket message starts
- * with the 64-character draw seed, which is exactly one SHA-256 block: its compression is done
- * once per draw (the midstate) and each ticket then costs one compression of its short tail,
- * with no native call, string encoding or hex output per ticket. Checked against node:crypto
- * in the tests.
+ * A key-prefix kernel writes, for entries [from, to), the first 48 bits of each entry's smallest
+ * ticket key into hi (32 bits) and lo (16 bits).
  */
-export function ticketKeyPrefixKernelFast(
+export type KeyPrefixKernel<R> = (
   drawSeed: string,
   dropId: string,
   ids: readonly string[],
@@ -14,7 +11,16 @@ export function ticketKeyPrefixKernelFast(
   to: number,
   hi: Uint32Array,
   lo: Uint16Array,
-): boolean {
+) => R;
+
+/**
+ * SHA-256 for drops-lottery-v1's ticket keys, in plain JavaScript. Every ticket message starts
+ * with the 64-character draw seed, which is exactly one SHA-256 block: its compression is done
+ * once per draw (the midstate) and each ticket then costs one compression of its short tail,
+ * with no native call, string encoding or hex output per ticket. Checked against node:crypto
+ * in the tests.
+ */
+export const ticketKeyPrefixKernelFast: KeyPrefixKernel<boolean> = (drawSeed, dropId, ids, weights, from, to, hi, lo) => {
   const K = new Int32Array([
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01,
     0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174, 0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc,
@@ -112,4 +118,4 @@ export function ticketKeyPrefixKernelFast(
     lo[i - from] = best[1]! >>> 16;
   }
   return true;
-}
+};

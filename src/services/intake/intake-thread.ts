@@ -32,13 +32,8 @@ async function handle({ batchId, requests }: BatchRequest): Promise<BatchReply> 
       const dropId = items[i]!.dropId;
       switch (o.kind) {
         case 'created':
-          return { ...o, createdAt: o.createdAt.toISOString(), receiptSecret: receiptSecretFor(receiptKey, dropId, o.entryId) };
         case 'replay':
-          return {
-            ...o,
-            createdAt: o.createdAt.toISOString(),
-            receiptSecret: o.created ? receiptSecretFor(receiptKey, dropId, o.entryId) : null,
-          };
+          return { ...o, createdAt: o.createdAt.toISOString(), receiptSecret: receiptSecretFor(receiptKey, dropId, o.entryId) };
         case 'duplicate':
           return { ...o, createdAt: o.createdAt.toISOString() };
         default:

@@ -9,7 +9,7 @@ export interface BatchRequest {
 export type ThreadOutcome =
   | { kind: 'created'; entryId: string; createdAt: string; receiptSecret: string }
   | { kind: 'duplicate'; entryId: string; createdAt: string }
-  | { kind: 'replay'; entryId: string; created: boolean; createdAt: string; receiptSecret: string | null }
+  | { kind: 'replay'; entryId: string; createdAt: string; receiptSecret: string }
   | { kind: 'key_reused' }
   | { kind: 'closed' }
   | { kind: 'pass_used' };
