@@ -12,6 +12,8 @@ export interface ActivityDeps {
   /** In order of preference: the first is tried first, the next when it fails. */
   carriers: CarrierProvider[];
   lockers: LockerProvider;
+  /** Signs claim codes (the same secret the API verifies them with). */
+  claimSecret: string;
   /** How often long waits poll Postgres. */
   pollIntervalMs?: number;
 }

@@ -16,6 +16,7 @@ const configSchema = z.object({
   DROPS_WEBHOOK_SECRET_PAYMENTS: z.string().min(16).optional(),
   DROPS_WEBHOOK_SECRET_CARRIERS: z.string().min(16).optional(),
   DROPS_WEBHOOK_SECRET_LOCKERS: z.string().min(16).optional(),
+  DROPS_CLAIM_SECRET: z.string().min(16).optional(),
   DROPS_PROVIDER_URL: z.string().url().optional(),
   DROPS_PUBLIC_API_URL: z.string().url().optional(),
 });
@@ -38,6 +39,8 @@ export interface ApiSecrets {
   supportApiKey: string;
   identitySecret: string;
   webhookSecrets: { payments: string; carriers: string; lockers: string };
+  /** Signs the claim codes that open locker compartments. */
+  claimSecret: string;
 }
 
 export function requireSecrets(config: EnvConfig): ApiSecrets {
@@ -59,6 +62,7 @@ export function requireSecrets(config: EnvConfig): ApiSecrets {
       carriers: need('DROPS_WEBHOOK_SECRET_CARRIERS'),
       lockers: need('DROPS_WEBHOOK_SECRET_LOCKERS'),
     },
+    claimSecret: need('DROPS_CLAIM_SECRET'),
   };
   if (missing.length > 0) throw new Error(`missing secrets: ${missing.join(', ')}`);
   return secrets;

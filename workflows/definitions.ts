@@ -10,6 +10,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const dropWorkflowId = (dropId: string): string => `drop:${dropId}`;
 export const orderWorkflowId = (dropId: string, entryId: string): string => `order:${dropId}:${entryId}`;
 export const orderIdFor = (entryId: string): string => `ord_${entryId}`;
+/** The workflow type new orders start (v1, `orderWorkflow`, only finishes older orders). */
+export const ORDER_WORKFLOW_TYPE = 'orderWorkflowV2';
 
 // ---- search attributes (registered on the dev server by the project) -------------------------
 
@@ -27,7 +29,9 @@ export interface DropWindows {
   postMortemDelaySeconds: number;
 }
 
-export type MissedPickupPolicy = 'refund';
+/** What happens when a paid winner misses the pickup window (published with the drop). */
+export type MissedPickupPolicy = 'refund' | 'reship' | 'credit';
+export const MISSED_PICKUP_POLICIES: readonly MissedPickupPolicy[] = ['refund', 'reship', 'credit'];
 
 export interface DropWorkflowInput {
   dropId: string;
@@ -76,6 +80,8 @@ export interface OrderWorkflowInput {
   paymentSeconds: number;
   pickupSeconds: number;
   missedPickupPolicy: MissedPickupPolicy;
+  /** Set when this order took the unit of an order that lapsed or was declined. */
+  promotedFromOrderId?: string;
 }
 
 export type OrderWorkflowState =
@@ -87,13 +93,22 @@ export type OrderWorkflowState =
   | 'unpaid'
   | 'picked_up'
   | 'shipped'
-  | 'refunded';
+  | 'refunded'
+  | 'declined'
+  | 'credited';
 
-export const FINAL_ORDER_STATES: readonly OrderWorkflowState[] = ['unpaid', 'picked_up', 'shipped', 'refunded'];
+/** Every winner ends in exactly one of these. */
+export const FINAL_ORDER_STATES: readonly OrderWorkflowState[] = ['unpaid', 'picked_up', 'shipped', 'refunded', 'declined', 'credited'];
 
 export interface PaymentSucceeded {
   paymentIntentId: string;
   eventId: string;
+}
+
+export interface PaymentFailed {
+  paymentIntentId: string;
+  eventId: string;
+  code: string;
 }
 
 export interface PickupCompleted {
@@ -116,6 +131,7 @@ export interface OrderStatus {
 }
 
 export const paymentSucceededSignal = defineSignal<[PaymentSucceeded]>('paymentSucceeded');
+export const paymentFailedSignal = defineSignal<[PaymentFailed]>('paymentFailed');
 export const pickupCompletedSignal = defineSignal<[PickupCompleted]>('pickupCompleted');
 export const resolveOrderUpdate = defineUpdate<OrderStatus, [ResolveRequest]>('resolveOrder');
 export const orderStatusQuery = defineQuery<OrderStatus>('orderStatus');

@@ -6,8 +6,10 @@ import { recordEvent } from '../../src/db/repositories/events';
 import { openException, resolveExceptionsForOrder } from '../../src/db/repositories/exceptions';
 import { advanceOrder, countUnsettledOrders, insertOrders } from '../../src/db/repositories/orders';
 import type { OrderState } from '../../src/db/schema';
+import { promoteNext } from '../../src/db/repositories/promotions';
 import {
   ORDER_STATE,
+  ORDER_WORKFLOW_TYPE,
   DROP_ID,
   orderIdFor,
   orderWorkflowId,
@@ -29,11 +31,26 @@ export interface OrderPatch {
   compartmentReservationId?: string;
   pickupDeadline?: number;
   finalReason?: string;
+  creditCents?: number;
+  offerCode?: string;
 }
 
 const START_BATCH = 200;
 
 export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs = 500 }: ActivityDeps) {
+  /** Starts one order workflow; starting an existing one is a no-op (USE_EXISTING). */
+  const startOrder = (args: OrderWorkflowInput) =>
+    temporal.workflow.start(ORDER_WORKFLOW_TYPE, {
+      taskQueue,
+      workflowId: orderWorkflowId(args.dropId, args.entryId),
+      args: [args],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      typedSearchAttributes: [
+        { key: DROP_ID, value: args.dropId },
+        { key: ORDER_STATE, value: 'created' },
+      ],
+    });
+
   return {
     /**
      * Creates an order row and starts one order workflow per winner, in batches, with
@@ -68,8 +85,8 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
           })),
         );
         await Promise.all(
-          winners.map((w) => {
-            const args: OrderWorkflowInput = {
+          winners.map((w) =>
+            startOrder({
               orderId: orderIdFor(w.entry_id),
               dropId: input.dropId,
               entryId: w.entry_id,
@@ -79,24 +96,49 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
               paymentSeconds: input.paymentSeconds,
               pickupSeconds: input.pickupSeconds,
               missedPickupPolicy: input.missedPickupPolicy,
-            };
-            return temporal.workflow.start('orderWorkflow', {
-              taskQueue,
-              workflowId: orderWorkflowId(input.dropId, w.entry_id),
-              args: [args],
-              workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-              typedSearchAttributes: [
-                { key: DROP_ID, value: input.dropId },
-                { key: ORDER_STATE, value: 'created' },
-              ],
-            });
-          }),
+            }),
+          ),
         );
         started += winners.length;
         lastRank = winners[winners.length - 1]!.position;
         heartbeat({ lastRank });
       }
       return { started };
+    },
+
+    /**
+     * A lapsed or declined order's unit goes to the next waitlisted entrant, in draw order,
+     * exactly once per lapsed order (a retry finds the promotion it made and only re-starts the
+     * workflow, which is a no-op if it runs).
+     */
+    async promoteNextEntrant(input: { dropId: string; replacesOrderId: string }) {
+      const drop = await findDrop(db, input.dropId);
+      if (!drop) throw new Error(`drop ${input.dropId} not found`);
+      const promotion = await promoteNext(db, input.dropId, input.replacesOrderId, {
+        amount_cents: drop.price_cents,
+        currency: drop.currency,
+      });
+      if (!promotion.entryId || !promotion.orderId || !promotion.region) return { promotedEntryId: null };
+      const spec = drop.spec as { windows: { paymentSeconds: number; pickupSeconds: number }; policies: { missedPickup: MissedPickupPolicy } };
+      await startOrder({
+        orderId: promotion.orderId,
+        dropId: input.dropId,
+        entryId: promotion.entryId,
+        region: promotion.region,
+        amountCents: drop.price_cents,
+        currency: drop.currency,
+        paymentSeconds: spec.windows.paymentSeconds,
+        pickupSeconds: spec.windows.pickupSeconds,
+        missedPickupPolicy: spec.policies.missedPickup,
+        promotedFromOrderId: input.replacesOrderId,
+      });
+      if (promotion.created) await recordEvent(db, {
+        dropId: input.dropId,
+        orderId: promotion.orderId,
+        kind: 'order.promoted',
+        data: { replaces: input.replacesOrderId, rankingPosition: promotion.position },
+      });
+      return { promotedEntryId: promotion.entryId };
     },
 
     /**
@@ -129,6 +171,9 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
         ...(p.compartmentReservationId !== undefined && { compartment_reservation_id: p.compartmentReservationId }),
         ...(p.pickupDeadline !== undefined && { pickup_deadline: new Date(p.pickupDeadline) }),
         ...(p.finalReason !== undefined && { final_reason: p.finalReason }),
+        ...(p.creditCents !== undefined && { credit_cents: p.creditCents }),
+        ...(p.offerCode !== undefined && { offer_code: p.offerCode }),
+        ...(p.pickupDeadline !== undefined && { claim_expires_at: new Date(p.pickupDeadline) }),
       });
       if (changed) {
         await recordEvent(db, {

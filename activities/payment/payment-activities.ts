@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { post } from '../../src/db/repositories/ledger';
 import type { ActivityDeps } from '../deps';
 import { failFastOnRejection } from '../provider-errors';
@@ -8,13 +9,16 @@ const key = (dropId: string, orderId: string, step: string) => `drop:${dropId}:o
 export const ledgerAccounts = {
   providerClearing: 'provider:payments:clearing',
   sales: (dropId: string) => `drop:${dropId}:sales`,
+  /** What we owe entrants as store credit (a liability). */
+  storeCredit: (dropId: string) => `drop:${dropId}:store_credit`,
 };
 
-export function createPaymentActivities({ db, payments }: ActivityDeps) {
+export function createPaymentActivities({ db, payments, claimSecret }: ActivityDeps) {
   return {
     async createPaymentIntent(input: { dropId: string; orderId: string; amountCents: number; currency: string }) {
       const intent = await failFastOnRejection(() =>
         payments.createPaymentIntent({
+          dropId: input.dropId,
           orderId: input.orderId,
           amountCents: input.amountCents,
           currency: input.currency,
@@ -37,8 +41,8 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
         orderId: input.orderId,
         kind: 'payment_captured',
         lines: [
-          { account: ledgerAccounts.providerClearing, amountCents: intent.amountCents },
-          { account: ledgerAccounts.sales(input.dropId), amountCents: -intent.amountCents },
+          { account: ledgerAccounts.providerClearing, amountCents: intent.amountReceivedCents },
+          { account: ledgerAccounts.sales(input.dropId), amountCents: -intent.amountReceivedCents },
         ],
       });
       return { paid: true };
@@ -78,6 +82,25 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
         ],
       });
       return { refundId: refund.refundId };
+    },
+
+    /**
+     * Missed pickup under the `credit` policy: the payment stays with us and becomes store
+     * credit, with a fallback offer code. Deterministic and idempotent: once per order.
+     */
+    async issueStoreCredit(input: { dropId: string; orderId: string; amountCents: number }) {
+      await post(db, {
+        idempotencyKey: key(input.dropId, input.orderId, 'store-credit'),
+        dropId: input.dropId,
+        orderId: input.orderId,
+        kind: 'store_credit_issued',
+        lines: [
+          { account: ledgerAccounts.sales(input.dropId), amountCents: input.amountCents },
+          { account: ledgerAccounts.storeCredit(input.dropId), amountCents: -input.amountCents },
+        ],
+      });
+      const offerCode = `offer_${createHmac('sha256', claimSecret).update(`offer:${input.dropId}:${input.orderId}`).digest('base64url').slice(0, 16)}`;
+      return { offerCode };
     },
   };
 }

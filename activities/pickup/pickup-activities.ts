@@ -1,18 +1,26 @@
+import { issueClaimCode } from '../../src/domain/claim-code';
 import type { ActivityDeps } from '../deps';
 import { failFastOnRejection } from '../provider-errors';
 
-export function createPickupActivities({ lockers }: ActivityDeps) {
+export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
   return {
-    /** Reserves a compartment until the pickup deadline; the locker issues the one-time claim code. */
+    /**
+     * Reserves a compartment until the pickup deadline, opened by a claim code we sign (bound to
+     * the order, the node and the deadline). The same inputs give the same code, so a retry
+     * sends the locker exactly what the first attempt did.
+     */
     async reserveCompartment(input: { dropId: string; orderId: string; nodeId: string; expiresAt: number }) {
-      return failFastOnRejection(() =>
+      const claimCode = issueClaimCode(claimSecret, { orderId: input.orderId, nodeId: input.nodeId, expiresAt: input.expiresAt });
+      const reservation = await failFastOnRejection(() =>
         lockers.reserveCompartment({
           nodeId: input.nodeId,
           orderId: input.orderId,
           expiresAt: new Date(input.expiresAt).toISOString(),
+          claimCode,
           idempotencyKey: `drop:${input.dropId}:order:${input.orderId}:compartment:v1`,
         }),
       );
+      return { ...reservation, claimCode };
     },
 
     async releaseCompartment(input: { nodeId: string; reservationId: string }) {

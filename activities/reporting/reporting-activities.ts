@@ -57,7 +57,15 @@ export function createReportingActivities({ db }: ActivityDeps) {
       const shipped = n('shipped');
       const refunded = n('refunded');
       const unpaid = n('unpaid');
-      const paid = pickedUp + shipped + refunded;
+      const declined = n('declined');
+      const credited = n('credited');
+      const paid = pickedUp + shipped + refunded + credited;
+      const promoted = await db
+        .selectFrom('orders')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .where('drop_id', '=', dropId)
+        .where('promoted_from_order_id', 'is not', null)
+        .executeTakeFirstOrThrow();
       const winners = Object.values(byState).reduce((a, b) => a + b, 0);
       const pickupRoutedFinal = pickedUp + perNode.rows.reduce((sum, r) => sum + Number(r.refunded_pickups), 0);
       const capturedCents = moneyBy['payment_captured'] ?? 0;
@@ -83,10 +91,13 @@ export function createReportingActivities({ db }: ActivityDeps) {
           waitlisted: entrants - drawnWinners,
           paid,
           unpaid,
+          declined,
+          promoted: Number(promoted.n),
           pickedUp,
           refunded,
           shipped,
-          unsettled: winners - paid - unpaid,
+          credited,
+          unsettled: winners - paid - unpaid - declined,
         },
         rates: {
           payRate: ratio(paid, winners),
@@ -98,6 +109,7 @@ export function createReportingActivities({ db }: ActivityDeps) {
           capturedCents,
           refundedCents,
           netCents: capturedCents - refundedCents,
+          storeCreditCents: -(ledger[ledgerAccounts.storeCredit(dropId)] ?? 0),
           ledgerBalanced: Object.values(ledger).reduce((a, b) => a + b, 0) === 0,
         },
         timings: { medianSecondsToPay: timings.rows[0]?.to_pay ?? null, medianSecondsToPickup: timings.rows[0]?.to_pickup ?? null },

@@ -1,11 +1,11 @@
 import express, { Router } from 'express';
-import { handleWebhook, type WebhookProvider } from '../../src/services/webhooks';
+import { WEBHOOK_PROVIDERS, handleWebhook } from '../../src/services/webhooks';
 import type { ServiceDeps } from '../../src/services/deps';
 
 /** Provider callbacks: the raw body is kept, because the signature covers its exact bytes. */
 export function webhookRoutes(deps: ServiceDeps): Router {
   const r = Router();
-  for (const provider of ['payments', 'lockers'] as WebhookProvider[]) {
+  for (const provider of WEBHOOK_PROVIDERS) {
     r.post(`/v1/webhooks/${provider}`, express.raw({ type: '*/*', limit: '256kb' }), async (req, res) => {
       const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       const signature = req.header('x-drops-signature') ?? req.header('stripe-signature');

@@ -2,10 +2,14 @@ import { join } from 'node:path';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT, startStack } from '../devstack/stack';
 import { reportAddsUp, runScenario } from '../demo/scenario';
+import { SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
+import { formatReconcile, reconcileDrop } from '../services/reconcile';
 
 /**
  * The main job: bring the stack up, run one whole drop (1,000 entrants, 100 units, 3 regional
- * nodes, short windows) through the API, print the post-mortem, exit 0 when it adds up.
+ * nodes, short windows) through the API with the provider simulators injecting faults, print
+ * the post-mortem and the reconciliation of the ledger with the payment provider; exit 0 when
+ * both add up.
  */
 export async function runDemo(): Promise<number> {
   const started = Date.now();
@@ -18,6 +22,12 @@ export async function runDemo(): Promise<number> {
     postgresPort: await freePort(),
     apiPort: 0,
     log,
+    // Providers misbehave a little, as real ones do: failures, lost answers, duplicate and
+    // out-of-order webhooks. Seeded, so a run can be repeated.
+    simulator: {
+      seed: 2026,
+      faults: { errorRate: 0.02, lostResponseRate: 0.01, latencyMs: 20, duplicateWebhookRate: 0.05, webhookJitterMs: 300 },
+    },
   });
   try {
     log(`stack up: API ${stack.apiUrl}, Temporal UI ${stack.temporalUiUrl}`);
@@ -35,7 +45,8 @@ export async function runDemo(): Promise<number> {
         { nodeId: 'east-popup', region: 'east', kind: 'popup', stock: 35 },
       ],
       regions: ['north', 'south', 'east', 'west'],
-      payRate: 0.85,
+      payRate: 0.8,
+      declineRate: 0.05,
       pickupRate: 0.8,
       windows: { registrationSeconds: 120, paymentSeconds: 15, pickupSeconds: 15, postMortemDelaySeconds: 2 },
       log,
@@ -44,16 +55,20 @@ export async function runDemo(): Promise<number> {
     console.log(`
 Post-mortem for ${dropId}
   entrants ${c.entrants}   units ${c.units}   winners ${c.winners}   waitlisted ${c.waitlisted}
-  paid ${c.paid}   unpaid ${c.unpaid}
-  picked up ${c.pickedUp}   shipped ${c.shipped}   refunded ${c.refunded}
+  paid ${c.paid}   unpaid ${c.unpaid}   declined ${c.declined}   promoted from the waitlist ${c.promoted}
+  picked up ${c.pickedUp}   shipped ${c.shipped}   refunded ${c.refunded}   credited ${c.credited}
   pay rate ${(result.report.rates.payRate * 100).toFixed(1)}%   pickup rate ${(result.report.rates.pickupRate * 100).toFixed(1)}%   sell-through ${(result.report.rates.sellThrough * 100).toFixed(1)}%
   money captured ${result.report.money.capturedCents / 100}  refunded ${result.report.money.refundedCents / 100}  ledger balanced ${result.report.money.ledgerBalanced}
   draw commitment ${result.report.draw.commitment}
        seed       ${result.report.draw.seed}
   full report: ${stack.apiUrl}/v1/drops/${dropId}/report?format=html (while the stack runs)
   drop workflow: drop:${dropId}`);
+    const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
+    console.log(`\n$ drops reconcile ${dropId}\n${formatReconcile(reconciled)}`);
+    console.log(`  faults injected by the simulators: ${JSON.stringify(stack.simulator.stats())}\n`);
     const problems = reportAddsUp(c);
     if (!result.report.money.ledgerBalanced) problems.push('ledger not balanced');
+    if (!reconciled.reconciled) problems.push('the ledger does not reconcile with the payment provider');
     if (problems.length > 0) {
       console.error(`the post-mortem does not add up:\n  ${problems.join('\n  ')}`);
       return 1;

@@ -9,6 +9,7 @@ drops dev stack is up
   Temporal UI    ${stack.temporalUiUrl ?? '(external server)'}
   Providers      ${stack.providerUrl}   (SIMULATORS: payment, carriers, lockers)
   Postgres       ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
+  reconcile      drops reconcile <dropId> --provider ${stack.providerUrl}   (DATABASE_URL: the Postgres above)
   ops key        ${stack.secrets.opsApiKey}
   support key    ${stack.secrets.supportApiKey}
 Ctrl-C stops everything.`);

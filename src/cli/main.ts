@@ -6,6 +6,7 @@ import { runRecordHistories } from './record-histories';
 import { runReplay } from './replay';
 import { runApi, runSimulators, runWorker } from './services';
 import { runVerifyDraw } from './verify-draw';
+import { runReconcile } from './reconcile';
 import { runBench } from '../../bench/run';
 
 const [command, ...args] = process.argv.slice(2);
@@ -20,6 +21,7 @@ const commands: Record<string, () => Promise<number>> = {
   simulators: runSimulators,
   'record-histories': runRecordHistories,
   'verify-draw': () => runVerifyDraw(args),
+  reconcile: () => runReconcile(args),
   bench: () => runBench(args),
 };
 
@@ -30,7 +32,8 @@ const usage = `usage: drops <command>
   replay --file history.json   replay a saved history
   verify-draw <dropId>         fetch a drop's draw record and recompute it (--api URL, --save FILE)
   verify-draw --file rec.json  recompute a saved draw record; exit 1 saying what differs
-  bench intake | draw          benchmarks; the last line printed is one JSON object
+  reconcile <dropId>           compare the money ledger with the payment provider; exit 1 on any mismatch
+  bench intake | draw | orders benchmarks; the last line printed is one JSON object
   worker | api | simulators    run one production-topology process (configured by environment)
   record-histories             re-record the replay fixtures in test/replay/histories`;
 

@@ -18,6 +18,7 @@ export async function runWorker(): Promise<number> {
   const db = createDb(requireDatabaseUrl(config.DATABASE_URL));
   await migrateToLatest(db);
   if (!config.DROPS_PROVIDER_URL) throw new Error('DROPS_PROVIDER_URL is required (real adapters land with the provider issue)');
+  if (!config.DROPS_CLAIM_SECRET) throw new Error('missing secrets: DROPS_CLAIM_SECRET');
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createDropWorker({
     connection: await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
@@ -33,6 +34,7 @@ export async function runWorker(): Promise<number> {
         new SimulatedCarrierAdapter(config.DROPS_PROVIDER_URL, 'parcelnow'),
       ],
       lockers: new SimulatedLockerAdapter(config.DROPS_PROVIDER_URL),
+      claimSecret: config.DROPS_CLAIM_SECRET,
     },
   });
   await worker.run();
@@ -72,6 +74,7 @@ export async function runSimulators(): Promise<number> {
     host: '0.0.0.0',
     webhooks: {
       payments: { url: `${api}/v1/webhooks/payments`, secret: secrets.webhookSecrets.payments },
+      carriers: { url: `${api}/v1/webhooks/carriers`, secret: secrets.webhookSecrets.carriers },
       lockers: { url: `${api}/v1/webhooks/lockers`, secret: secrets.webhookSecrets.lockers },
     },
   });

@@ -3,6 +3,7 @@ import { Pool } from 'pg';
 import type { Database } from './schema';
 import * as initial from './migrations/0001_initial';
 import * as intakeAndDraw from './migrations/0002_intake_and_draw';
+import * as orderSaga from './migrations/0003_order_saga';
 
 export type Db = Kysely<Database>;
 
@@ -31,6 +32,7 @@ export function poolOf(db: Db): Pool {
 const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_intake_and_draw': intakeAndDraw,
+  '0003_order_saga': orderSaga,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

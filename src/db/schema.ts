@@ -30,6 +30,8 @@ export interface DropsTable {
   beacon: string | null;
   registration_opens_at: Timestamp | null;
   registration_closes_at: Timestamp | null;
+  /** The next ranking position a waitlist promotion looks at. */
+  waitlist_cursor: Generated<number>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -110,7 +112,9 @@ export type OrderState =
   | 'unpaid'
   | 'picked_up'
   | 'shipped'
-  | 'refunded';
+  | 'refunded'
+  | 'declined'
+  | 'credited';
 
 export interface OrdersTable {
   order_id: string;
@@ -136,8 +140,23 @@ export interface OrdersTable {
   pay_deadline: Timestamp | null;
   pickup_deadline: Timestamp | null;
   final_reason: string | null;
+  promoted_from_order_id: string | null;
+  /** The carrier's latest tracking step; only moves forward. */
+  tracking_status: 'label_created' | 'in_transit' | 'delivered' | null;
+  claim_expires_at: Timestamp | null;
+  credit_cents: number | null;
+  offer_code: string | null;
+  label_carriers_tried: Generated<string[]>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
+}
+
+export interface PromotionsTable {
+  drop_id: string;
+  replaces_order_id: string;
+  entry_id: string | null;
+  ranking_position: number | null;
+  created_at: Generated<Date>;
 }
 
 export interface LedgerPostingsTable {
@@ -146,7 +165,7 @@ export interface LedgerPostingsTable {
   idempotency_key: string;
   drop_id: string;
   order_id: string | null;
-  kind: 'payment_captured' | 'payment_refunded';
+  kind: 'payment_captured' | 'payment_refunded' | 'store_credit_issued';
   created_at: Generated<Date>;
 }
 
@@ -169,6 +188,7 @@ export interface ExceptionsTable {
   resolution: string | null;
   created_at: Generated<Date>;
   resolved_at: Timestamp | null;
+  dedupe_key: string | null;
 }
 
 export interface EventsTable {
@@ -204,6 +224,7 @@ export interface Database {
   draw_ranking_chunks: DrawRankingChunksTable;
   draw_winners: DrawWinnersTable;
   orders: OrdersTable;
+  promotions: PromotionsTable;
   ledger_postings: LedgerPostingsTable;
   ledger_lines: LedgerLinesTable;
   exceptions: ExceptionsTable;

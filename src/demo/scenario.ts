@@ -16,7 +16,10 @@ export interface ScenarioOptions {
   /** Regions entrants come from; one without a node makes shipped orders. */
   regions: string[];
   payRate: number;
+  /** Share of winners whose card is declined at the checkout (their unit goes to the waitlist). */
+  declineRate?: number;
   pickupRate: number;
+  missedPickupPolicy?: 'refund' | 'reship' | 'credit';
   windows: { registrationSeconds: number; paymentSeconds: number; pickupSeconds: number; postMortemDelaySeconds: number };
   seed?: number;
   log?: (line: string) => void;
@@ -28,10 +31,14 @@ export interface ScenarioResult {
   receipts: number;
   duplicatesAnswered: number;
   paidByEntrants: number;
+  declinedByEntrants: number;
   pickedUpByEntrants: number;
+  /** Waitlisted entrants who got an order when a winner lapsed or was declined. */
+  promoted: number;
 }
 
-const TERMINAL = new Set(['unpaid', 'picked_up', 'shipped', 'refunded']);
+const TERMINAL = new Set(['unpaid', 'declined', 'picked_up', 'shipped', 'refunded', 'credited']);
+const RELEASED = new Set(['unpaid', 'declined']);
 
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const log = o.log ?? (() => {});
@@ -56,7 +63,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
       currency: 'usd',
       nodes: o.nodes,
       windows: o.windows,
-      policies: { missedPickup: 'refund' },
+      policies: { missedPickup: o.missedPickupPolicy ?? 'refund' },
     },
   });
   if (launch.status !== 201) throw new Error(`launch answered ${launch.status}: ${JSON.stringify(launch.body)}`);
@@ -92,31 +99,60 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   log(`ops closed registration early (${close.status})`);
   await until('the draw', () => phaseIs('settling', 'post_mortem_pending', 'completed'));
 
-  // the winners act: pay (or not), then pick up (or not)
+  // the winners act: pay, decline or let the window lapse, then pick up (or not); a lapsed or
+  // declined unit goes to the next waitlisted entrant in draw order, who then acts the same way
   const status = (r: { entryId: string; receiptSecret: string }) =>
     api.call('GET', `/v1/drops/${o.dropId}/entries/${r.entryId}`, { headers: { 'x-receipt-secret': r.receiptSecret } });
   const all = await mapLimit(receipts, 32, async (r) => ({ r, s: (await status(r)).body }));
   const winners = all.filter((x) => x.s.status === 'won').map((x) => x.r);
-  log(`draw: ${winners.length} winners, ${all.length - winners.length} waitlisted`);
-  const willPay = new Map(winners.map((w) => [w.entryId, rand() < o.payRate]));
-  const willPickUp = new Map(winners.map((w) => [w.entryId, rand() < o.pickupRate]));
+  const waitlist = all
+    .filter((x) => x.s.status === 'waitlisted')
+    .sort((a, b) => a.s.drawPosition - b.s.drawPosition)
+    .map((x) => x.r);
+  log(`draw: ${winners.length} winners, ${waitlist.length} waitlisted`);
+  type Choice = 'pay' | 'decline' | 'lapse';
+  const choices = new Map<string, { pay: Choice; pickUp: boolean }>();
+  const choiceOf = (entryId: string) => {
+    if (!choices.has(entryId)) {
+      const roll = rand();
+      const pay: Choice = roll < (o.declineRate ?? 0) ? 'decline' : roll < (o.declineRate ?? 0) + o.payRate ? 'pay' : 'lapse';
+      choices.set(entryId, { pay, pickUp: rand() < o.pickupRate });
+    }
+    return choices.get(entryId)!;
+  };
   const done = new Set<string>();
+  const released = new Set<string>();
   const paid = new Set<string>();
+  const declined = new Set<string>();
   const pickedUp = new Set<string>();
+  const promotedSeen = new Set<string>();
   await until('every order to settle', async () => {
+    // Promotions go down the waitlist in draw order, one per released unit.
+    const watched = [...winners, ...waitlist.slice(0, released.size)];
     await mapLimit(
-      winners.filter((w) => !done.has(w.entryId)),
+      watched.filter((w) => !done.has(w.entryId)),
       32,
       async (w) => {
         const { body } = await status(w);
         const order = body.order;
         if (!order) return;
-        if (TERMINAL.has(order.state)) return void done.add(w.entryId);
-        if (order.state === 'awaiting_payment' && order.payLink && willPay.get(w.entryId) && !paid.has(w.entryId)) {
-          const res = await fetch(order.payLink, { method: 'POST' });
-          if (res.ok) paid.add(w.entryId);
+        if (body.status === 'promoted') promotedSeen.add(w.entryId);
+        if (TERMINAL.has(order.state)) {
+          done.add(w.entryId);
+          if (RELEASED.has(order.state)) released.add(w.entryId);
+          return;
         }
-        if (order.state === 'awaiting_pickup' && order.claimCode && willPickUp.get(w.entryId) && !pickedUp.has(w.entryId)) {
+        const choice = choiceOf(w.entryId);
+        if (order.state === 'awaiting_payment' && order.payLink && choice.pay !== 'lapse' && !paid.has(w.entryId) && !declined.has(w.entryId)) {
+          const res = await fetch(order.payLink, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ outcome: choice.pay === 'decline' ? 'decline' : 'pay' }),
+          });
+          if (res.ok) paid.add(w.entryId);
+          else if (res.status === 402) declined.add(w.entryId);
+        }
+        if (order.state === 'awaiting_pickup' && order.claimCode && choice.pickUp && !pickedUp.has(w.entryId)) {
           const res = await fetch(`${o.providerUrl}/lockers/${order.nodeId}/open`, {
             method: 'POST',
             headers: { 'content-type': 'application/json' },
@@ -126,9 +162,13 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         }
       },
     );
-    return done.size === winners.length;
+    // Settled when every watched order is final and no released unit awaits a promoted order.
+    return done.size === watched.length && (await phaseIs('post_mortem_pending', 'completed'));
   });
-  log(`orders settled: ${paid.size} winners paid, ${pickedUp.size} opened their locker`);
+  log(
+    `orders settled: ${paid.size} paid, ${declined.size} declined, ${released.size} units released to the waitlist ` +
+      `(${promotedSeen.size} promoted entrants), ${pickedUp.size} opened their locker`,
+  );
 
   // post-mortem
   await until('the post-mortem', () => phaseIs('completed'));
@@ -139,16 +179,23 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
     receipts: receipts.length,
     duplicatesAnswered,
     paidByEntrants: paid.size,
+    declinedByEntrants: declined.size,
     pickedUpByEntrants: pickedUp.size,
+    promoted: promotedSeen.size,
   };
 }
 
-/** The report's counts must add up: winners = paid + unpaid; paid = picked up + refunded + shipped. */
+/**
+ * The report's counts must add up: orders (winners, promoted included) = paid + unpaid +
+ * declined; paid = picked up + refunded + shipped + credited.
+ */
 export function reportAddsUp(counts: any): string[] {
   const problems: string[] = [];
-  if (counts.winners !== counts.paid + counts.unpaid) problems.push(`winners ${counts.winners} != paid ${counts.paid} + unpaid ${counts.unpaid}`);
-  if (counts.paid !== counts.pickedUp + counts.refunded + counts.shipped) {
-    problems.push(`paid ${counts.paid} != picked up ${counts.pickedUp} + refunded ${counts.refunded} + shipped ${counts.shipped}`);
+  if (counts.winners !== counts.paid + counts.unpaid + counts.declined) {
+    problems.push(`orders ${counts.winners} != paid ${counts.paid} + unpaid ${counts.unpaid} + declined ${counts.declined}`);
+  }
+  if (counts.paid !== counts.pickedUp + counts.refunded + counts.shipped + counts.credited) {
+    problems.push(`paid ${counts.paid} != picked up ${counts.pickedUp} + refunded ${counts.refunded} + shipped ${counts.shipped} + credited ${counts.credited}`);
   }
   if (counts.unsettled !== 0) problems.push(`${counts.unsettled} orders never settled`);
   return problems;

@@ -6,7 +6,7 @@ import { createApp } from '../../api/app';
 import type { ApiSecrets } from '../config';
 import { createDb, migrateToLatest, type Db } from '../db/connection';
 import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
-import { ProviderSimulator } from '../simulators/provider-simulator';
+import { ProviderSimulator, SIMULATED_CARRIERS, type ProviderSimulatorOptions } from '../simulators/provider-simulator';
 import { createDropWorker } from '../worker/worker';
 import type { IntakeQueueOptions } from '../services/intake/intake-queue';
 import { ensureDatabase, startPostgres } from './postgres';
@@ -32,6 +32,12 @@ export interface StackOptions {
   /** Benchmarks: mount the no-op baseline route on the API. */
   benchNoopRoute?: boolean;
   intakeOptions?: Partial<IntakeQueueOptions>;
+  /** The provider SIMULATORS' seed, faults and simulated entrants. */
+  simulator?: ProviderSimulatorOptions;
+  /** Per provider request (default 10 s). */
+  providerTimeoutMs?: number;
+  /** false: start no worker here (a test runs its own worker process). */
+  worker?: boolean;
 }
 
 export interface Stack {
@@ -44,7 +50,7 @@ export interface Stack {
   db: Db;
   client: Client;
   simulator: ProviderSimulator;
-  worker: Worker;
+  worker: Worker | null;
   stop(): Promise<void>;
 }
 
@@ -87,7 +93,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await migrateToLatest(db);
 
     const secrets = opts.secrets ?? loadOrCreateDevSecrets(join(dataDir, 'dev-secrets.json'));
-    const simulator = new ProviderSimulator();
+    const simulator = new ProviderSimulator(opts.simulator);
     const providerUrl = await simulator.start();
     stops.push(() => simulator.stop());
 
@@ -96,25 +102,31 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const client = new Client({ connection });
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
     stops.push(() => nativeConnection.close());
-    const worker = await createDropWorker({
-      connection: nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      workflowBundle: opts.workflowBundle,
-      deps: {
-        db,
-        temporal: client,
+    let worker: Worker | null = null;
+    if (opts.worker !== false) {
+      const adapter = { timeoutMs: opts.providerTimeoutMs };
+      const w = await createDropWorker({
+        connection: nativeConnection,
+        namespace: 'default',
         taskQueue,
-        payments: new SimulatedPaymentAdapter(providerUrl),
-        carriers: [new SimulatedCarrierAdapter(providerUrl, 'swiftship'), new SimulatedCarrierAdapter(providerUrl, 'parcelnow')],
-        lockers: new SimulatedLockerAdapter(providerUrl),
-      },
-    });
-    const workerRun = worker.run();
-    stops.push(async () => {
-      worker.shutdown();
-      await workerRun;
-    });
+        workflowBundle: opts.workflowBundle,
+        deps: {
+          db,
+          temporal: client,
+          taskQueue,
+          payments: new SimulatedPaymentAdapter(providerUrl, adapter),
+          carriers: SIMULATED_CARRIERS.map((c) => new SimulatedCarrierAdapter(providerUrl, c, adapter)),
+          lockers: new SimulatedLockerAdapter(providerUrl, adapter),
+          claimSecret: secrets.claimSecret,
+        },
+      });
+      const workerRun = w.run();
+      stops.push(async () => {
+        w.shutdown();
+        await workerRun;
+      });
+      worker = w;
+    }
 
     const app = createApp({ db, databaseUrl, temporal: client, taskQueue, secrets, benchNoopRoute: opts.benchNoopRoute, intakeOptions: opts.intakeOptions });
     stops.push(() => app.closeIntake());
@@ -126,6 +138,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : opts.apiPort}`;
     simulator.webhooks = {
       payments: { url: `${apiUrl}/v1/webhooks/payments`, secret: secrets.webhookSecrets.payments },
+      carriers: { url: `${apiUrl}/v1/webhooks/carriers`, secret: secrets.webhookSecrets.carriers },
       lockers: { url: `${apiUrl}/v1/webhooks/lockers`, secret: secrets.webhookSecrets.lockers },
     };
 

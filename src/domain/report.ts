@@ -21,13 +21,17 @@ export interface PostMortem {
     waitlisted: number;
     paid: number;
     unpaid: number;
+    declined: number;
+    /** Orders that took the unit of a lapsed or declined one, from the waitlist. */
+    promoted: number;
     pickedUp: number;
     refunded: number;
     shipped: number;
+    credited: number;
     unsettled: number;
   };
   rates: { payRate: number; pickupRate: number; sellThrough: number };
-  money: { currency: string; capturedCents: number; refundedCents: number; netCents: number; ledgerBalanced: boolean };
+  money: { currency: string; capturedCents: number; refundedCents: number; netCents: number; storeCreditCents: number; ledgerBalanced: boolean };
   timings: { medianSecondsToPay: number | null; medianSecondsToPickup: number | null };
   nodes: Array<{ nodeId: string; region: string; kind: string; stockTotal: number; stockRemaining: number; pickedUp: number; shippedFrom: number }>;
   exceptions: { opened: number; open: number };
@@ -55,10 +59,12 @@ export function renderMarkdown(r: PostMortem): string {
     `| units | ${c.units} |`,
     `| winners | ${c.winners} |`,
     `| paid | ${c.paid} (${pct(r.rates.payRate)} of winners) |`,
-    `| unpaid | ${c.unpaid} |`,
+    `| unpaid / declined | ${c.unpaid} / ${c.declined} |`,
+    `| promoted from the waitlist | ${c.promoted} |`,
     `| picked up | ${c.pickedUp} (${pct(r.rates.pickupRate)} of pickups) |`,
     `| shipped | ${c.shipped} |`,
     `| refunded | ${c.refunded} |`,
+    `| credited (missed pickup) | ${c.credited} |`,
     `| sell-through | ${pct(r.rates.sellThrough)} |`,
     `| median time to pay | ${r.timings.medianSecondsToPay ?? 'n/a'} s |`,
     `| median time to pickup | ${r.timings.medianSecondsToPickup ?? 'n/a'} s |`,

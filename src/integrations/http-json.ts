@@ -1,4 +1,4 @@
-import { ProviderRejectedError } from './providers';
+import { ProviderRejectedError, ProviderUnavailableError } from './providers';
 
 export interface HttpJsonOptions {
   method?: 'GET' | 'POST';
@@ -13,15 +13,24 @@ export interface HttpJsonOptions {
  * Error, which Temporal retries.
  */
 export async function httpJson<T>(url: string, options: HttpJsonOptions = {}): Promise<T> {
-  const res = await fetch(url, {
-    method: options.method ?? 'GET',
-    headers: { 'content-type': 'application/json', ...options.headers },
-    body: options.body === undefined ? undefined : JSON.stringify(options.body),
-    signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
-  });
+  const what = `${options.method ?? 'GET'} ${new URL(url).pathname}`;
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: options.method ?? 'GET',
+      headers: { 'content-type': 'application/json', ...options.headers },
+      body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+    });
+  } catch (err) {
+    // Refused: the request never reached the provider. Anything else (timeout, reset) may have.
+    if ((err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') throw new ProviderUnavailableError(`${what}: connection refused`);
+    throw err;
+  }
   const text = await res.text();
   if (!res.ok) {
-    const message = `${options.method ?? 'GET'} ${new URL(url).pathname} answered ${res.status}: ${text.slice(0, 200)}`;
+    const message = `${what} answered ${res.status}: ${text.slice(0, 200)}`;
+    if (res.status === 503) throw new ProviderUnavailableError(message);
     if (res.status >= 400 && res.status < 500 && res.status !== 409 && res.status !== 429) {
       throw new ProviderRejectedError(message, res.status);
     }

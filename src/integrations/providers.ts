@@ -3,27 +3,46 @@
  * networks) and our simulators' HTTP adapters implement the same interfaces.
  */
 
-export type PaymentIntentStatus = 'requires_payment' | 'succeeded' | 'canceled';
+/** `authorized`: the money is held on the card (manual capture), not yet taken. */
+export type PaymentIntentStatus = 'requires_payment' | 'authorized' | 'succeeded' | 'canceled';
 
 export interface PaymentIntent {
   id: string;
   status: PaymentIntentStatus;
   amountCents: number;
+  /** Captured so far. */
+  amountReceivedCents: number;
+  amountRefundedCents: number;
   currency: string;
   /** Where the entrant pays (the provider's hosted page). */
   payLink: string;
+  /** Our order id and drop id, as we stored them on the intent. */
+  orderId: string | null;
+  dropId: string | null;
+}
+
+export interface ProviderRefund {
+  refundId: string;
+  paymentIntentId: string;
+  amountCents: number;
 }
 
 export interface PaymentProvider {
   createPaymentIntent(req: {
+    dropId: string;
     orderId: string;
     amountCents: number;
     currency: string;
+    /** `manual`: authorise now, capture later (authorize_at_entry). */
+    captureMethod?: 'automatic' | 'manual';
     idempotencyKey: string;
   }): Promise<PaymentIntent>;
   retrievePaymentIntent(id: string): Promise<PaymentIntent>;
+  capturePaymentIntent(id: string, idempotencyKey: string): Promise<PaymentIntent>;
   cancelPaymentIntent(id: string, idempotencyKey: string): Promise<void>;
   refund(req: { paymentIntentId: string; amountCents: number; idempotencyKey: string }): Promise<{ refundId: string }>;
+  /** The provider's own record of a drop's payments and refunds, for reconciliation. */
+  listDropPayments(dropId: string): Promise<{ intents: PaymentIntent[]; refunds: ProviderRefund[] }>;
 }
 
 export interface ShippingLabel {
@@ -44,18 +63,30 @@ export interface CompartmentReservation {
   reservationId: string;
   nodeId: string;
   compartment: string;
-  claimCode: string;
   expiresAt: string;
 }
 
 export interface LockerProvider {
+  /** Reserves a compartment that opens with our claim code until `expiresAt`. */
   reserveCompartment(req: {
     nodeId: string;
     orderId: string;
     expiresAt: string;
+    claimCode: string;
     idempotencyKey: string;
   }): Promise<CompartmentReservation>;
   releaseCompartment(req: { nodeId: string; reservationId: string }): Promise<void>;
+}
+
+/**
+ * The provider did not take the request at all (503 outage, connection refused): nothing
+ * happened there, so it is safe to go to another provider without checking first.
+ */
+export class ProviderUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProviderUnavailableError';
+  }
 }
 
 /** A provider answered with an error that retrying the same request cannot fix. */

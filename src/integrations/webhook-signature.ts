@@ -11,7 +11,7 @@ export function signWebhook(secret: string, rawBody: string, unixSeconds: number
   return `t=${unixSeconds},v1=${mac}`;
 }
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'mismatch' };
+export type SignatureCheck = { ok: true } | { ok: false; reason: 'missing' | 'malformed' | 'stale' | 'future' | 'mismatch' };
 
 export function verifyWebhook(
   header: string | undefined,
@@ -30,8 +30,9 @@ export function verifyWebhook(
   const t = Number(parts.get('t')?.[0]);
   const candidates = parts.get('v1') ?? [];
   if (!Number.isInteger(t) || candidates.length === 0) return { ok: false, reason: 'malformed' };
-  // Future-dated beyond the tolerance is as suspicious as stale.
-  if (Math.abs(nowSeconds - t) > toleranceSeconds) return { ok: false, reason: 'stale' };
+  // A replay of an old delivery, or a timestamp from the future: both refused.
+  if (nowSeconds - t > toleranceSeconds) return { ok: false, reason: 'stale' };
+  if (t - nowSeconds > toleranceSeconds) return { ok: false, reason: 'future' };
   const body = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
   const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${body}`, 'utf8').digest('hex'), 'utf8');
   const matches = candidates.some((c) => {

@@ -133,8 +133,9 @@ export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dro
   }
   const won = await findWinner(deps.db, dropId, entryId);
   const drawn = won ? null : await findDrawPosition(deps.db, dropId, entryId);
-  const status = won ? 'won' : drawn ? 'waitlisted' : 'registered';
   const order = await findOrderByEntry(deps.db, dropId, entryId);
+  // A waitlisted entrant with an order was promoted into a lapsed winner's unit.
+  const status = won ? 'won' : order ? 'promoted' : drawn ? 'waitlisted' : 'registered';
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     dropId,
@@ -151,10 +152,14 @@ export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dro
       payDeadline: iso(order.pay_deadline),
       nodeId: order.node_id,
       fulfillment: order.fulfillment,
+      /** The QR payload to show at the locker; only while the pickup window is open. */
       claimCode: order.state === 'awaiting_pickup' ? order.claim_code : null,
       pickupDeadline: iso(order.pickup_deadline),
       carrier: order.carrier,
       trackingNumber: order.tracking_number,
+      trackingStatus: order.tracking_status,
+      creditCents: order.credit_cents,
+      offerCode: order.offer_code,
     },
   };
 }

@@ -1,29 +1,48 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApiError } from '../../api/errors';
 import { verifyWebhook } from '../integrations/webhook-signature';
-import { findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
-import { orderWorkflowId, paymentSucceededSignal, pickupCompletedSignal } from '../../workflows/definitions';
+import { verifyClaimCode } from '../domain/claim-code';
+import { recordEvent } from '../db/repositories/events';
+import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
+import { advanceTracking, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
+import {
+  orderWorkflowId,
+  paymentFailedSignal,
+  paymentSucceededSignal,
+  pickupCompletedSignal,
+} from '../../workflows/definitions';
 import type { ServiceDeps } from './deps';
 
-export type WebhookProvider = 'payments' | 'lockers';
+export type WebhookProvider = 'payments' | 'carriers' | 'lockers';
+export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['payments', 'carriers', 'lockers'];
 
 interface ProviderEvent {
   id: string;
   type: string;
+  created?: number;
   data: Record<string, any>;
 }
 
+type Outcome = 'delivered' | 'duplicate' | 'ignored' | 'rejected';
+
+/** How long support has to answer a dispute before the card network decides without us. */
+const DISPUTE_SLA_MINUTES = 24 * 60;
+const CLAIM_SLA_MINUTES = 60;
+/** Locker clocks and ours may differ a little; a pickup this close to the deadline counts. */
+const CLAIM_CLOCK_SKEW_MS = 30_000;
+
 /**
- * A signed provider callback. Checked (signature, age), deduplicated by event id, and carried
- * into the order workflow as a signal. Answered 2xx only once the signal is accepted, so the
- * provider retries anything we did not take.
+ * A signed provider callback. Checked (signature over the exact bytes, timestamp neither stale
+ * nor future-dated), deduplicated by event id, and carried into the order workflow as a signal
+ * or into the read model. Answered 2xx only once it is handled, so the provider retries anything
+ * we did not take. Events arrive in any order; each handler only ever moves state forward.
  */
 export async function handleWebhook(
   deps: ServiceDeps,
   provider: WebhookProvider,
   rawBody: Buffer,
   signature: string | undefined,
-): Promise<{ outcome: 'delivered' | 'duplicate' | 'ignored' }> {
+): Promise<{ outcome: Outcome }> {
   const check = verifyWebhook(signature, rawBody, deps.secrets.webhookSecrets[provider], Math.floor(Date.now() / 1000));
   if (!check.ok) throw new ApiError(400, 'invalid_signature', `webhook signature ${check.reason}`);
   let event: ProviderEvent;
@@ -32,7 +51,7 @@ export async function handleWebhook(
   } catch {
     throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
   }
-  if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data !== 'object') {
+  if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data !== 'object' || event.data === null) {
     throw new ApiError(400, 'invalid_event', 'an event needs id, type and data');
   }
   const seen = await deps.db
@@ -52,30 +71,105 @@ export async function handleWebhook(
   return { outcome };
 }
 
-async function deliver(deps: ServiceDeps, provider: WebhookProvider, event: ProviderEvent): Promise<'delivered' | 'ignored'> {
+async function deliver(deps: ServiceDeps, provider: WebhookProvider, event: ProviderEvent): Promise<Outcome> {
   try {
-    if (provider === 'payments' && event.type === 'payment_intent.succeeded') {
-      const intentId = String(event.data.object?.id ?? '');
-      const order = await findOrderByPaymentIntent(deps.db, intentId);
-      if (!order) return 'ignored';
-      await deps.temporal.workflow
-        .getHandle(orderWorkflowId(order.drop_id, order.entry_id))
-        .signal(paymentSucceededSignal, { paymentIntentId: intentId, eventId: event.id });
-      return 'delivered';
-    }
-    if (provider === 'lockers' && event.type === 'pickup.completed') {
-      const reservationId = String(event.data.reservation_id ?? '');
-      const order = await findOrderByReservation(deps.db, reservationId);
-      if (!order) return 'ignored';
-      await deps.temporal.workflow
-        .getHandle(orderWorkflowId(order.drop_id, order.entry_id))
-        .signal(pickupCompletedSignal, { reservationId, nodeId: String(event.data.node_id ?? ''), eventId: event.id });
-      return 'delivered';
-    }
-    return 'ignored';
+    if (provider === 'payments') return await paymentEvent(deps, event);
+    if (provider === 'lockers') return await lockerEvent(deps, event);
+    return await carrierEvent(deps, event);
   } catch (err) {
     // The order already settled: nothing left to tell it.
     if (err instanceof WorkflowNotFoundError) return 'ignored';
     throw err;
   }
+}
+
+async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Outcome> {
+  const object = event.data.object ?? {};
+  switch (event.type) {
+    case 'payment_intent.succeeded':
+    case 'payment_intent.payment_failed': {
+      const intentId = String(object.id ?? '');
+      const order = await findOrderByPaymentIntent(deps.db, intentId);
+      if (!order) return 'ignored';
+      const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));
+      if (event.type === 'payment_intent.succeeded') {
+        await handle.signal(paymentSucceededSignal, { paymentIntentId: intentId, eventId: event.id });
+      } else {
+        const code = String(object.last_payment_error?.code ?? 'declined');
+        await handle.signal(paymentFailedSignal, { paymentIntentId: intentId, eventId: event.id, code });
+      }
+      return 'delivered';
+    }
+    case 'charge.dispute.created':
+    case 'charge.dispute.closed': {
+      const order = await findOrderByPaymentIntent(deps.db, String(object.payment_intent ?? ''));
+      if (!order) return 'ignored';
+      const disputeKey = `dispute:${String(object.id)}`;
+      if (event.type === 'charge.dispute.created') {
+        // A dispute blocks refunds and needs evidence from a person: support owns it.
+        await openException(deps.db, {
+          dropId: order.drop_id,
+          orderId: order.order_id,
+          kind: 'payment_disputed',
+          detail: `dispute ${String(object.id)} over ${Number(object.amount)} ${order.currency} on ${order.payment_intent_id}`,
+          slaMinutes: DISPUTE_SLA_MINUTES,
+          dedupeKey: disputeKey,
+        });
+      } else {
+        await resolveExceptionByKey(deps.db, disputeKey, `dispute ${String(object.status)}`);
+      }
+      await recordEvent(deps.db, {
+        dropId: order.drop_id,
+        orderId: order.order_id,
+        kind: event.type,
+        data: { disputeId: String(object.id), status: String(object.status) },
+      });
+      return 'delivered';
+    }
+    default:
+      // payment_intent.canceled, charge.refunded…: our own calls caused them; nothing to do.
+      return 'ignored';
+  }
+}
+
+async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Outcome> {
+  if (event.type !== 'pickup.completed') return 'ignored'; // expiry: we enforce the window ourselves
+  const reservationId = String(event.data.reservation_id ?? '');
+  const order = await findOrderByReservation(deps.db, reservationId);
+  if (!order) return 'ignored';
+  // The code that opened the door must be one we signed, for this order and node, in time.
+  const pickedUpAt = (Number(event.created) || Math.floor(Date.now() / 1000)) * 1000;
+  const claim = verifyClaimCode(deps.secrets.claimSecret, String(event.data.claim_code ?? ''), pickedUpAt - CLAIM_CLOCK_SKEW_MS);
+  const problem = !claim.ok
+    ? `claim code ${claim.reason}`
+    : claim.claims.orderId !== order.order_id || claim.claims.nodeId !== String(event.data.node_id ?? '')
+      ? 'claim code is for another order or node'
+      : null;
+  if (problem) {
+    await openException(deps.db, {
+      dropId: order.drop_id,
+      orderId: order.order_id,
+      kind: 'claim_code_rejected',
+      detail: `locker ${String(event.data.node_id)} reported a pickup with a ${problem}`,
+      slaMinutes: CLAIM_SLA_MINUTES,
+      dedupeKey: `locker-event:${event.id}`,
+    });
+    return 'rejected';
+  }
+  await deps.temporal.workflow
+    .getHandle(orderWorkflowId(order.drop_id, order.entry_id))
+    .signal(pickupCompletedSignal, { reservationId, nodeId: String(event.data.node_id ?? ''), eventId: event.id });
+  return 'delivered';
+}
+
+const TRACKING_STEPS = { 'tracking.in_transit': 'in_transit', 'tracking.delivered': 'delivered' } as const;
+
+async function carrierEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Outcome> {
+  const step = TRACKING_STEPS[event.type as keyof typeof TRACKING_STEPS];
+  if (!step) return 'ignored';
+  const order = await advanceTracking(deps.db, String(event.data.label_id ?? ''), step);
+  // No row changed: unknown label, or a late earlier step after a later one.
+  if (!order) return 'ignored';
+  await recordEvent(deps.db, { dropId: order.drop_id, orderId: order.order_id, kind: 'order.tracking', data: { status: step } });
+  return 'delivered';
 }

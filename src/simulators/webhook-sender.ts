@@ -1,27 +1,40 @@
 import { signWebhook } from '../integrations/webhook-signature';
+import type { Faults } from './faults';
 
 export interface WebhookTarget {
   url: string;
   secret: string;
 }
 
+export interface ProviderEventBody {
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+}
+
 /**
- * Delivers a signed event at least once, like real providers: retries with backoff until a
- * 2xx answer or the attempts run out. Runs in the background; `drain()` waits for in-flight ones.
+ * SIMULATOR: delivers a signed event at least once, like real providers: retries with backoff
+ * until a 2xx answer or the attempts run out. The provider's fault profile may deliver an event
+ * twice and delay each copy, so events arrive duplicated and out of order. `drain()` waits.
  */
 export class WebhookSender {
   private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
+  delivered = 0;
 
-  constructor(private readonly maxAttempts = 8) {}
+  constructor(private readonly maxAttempts = 10) {}
 
-  send(target: WebhookTarget, event: { id: string; type: string; data: Record<string, unknown> }): void {
-    const p = this.deliver(target, event).finally(() => this.inFlight.delete(p));
-    this.inFlight.add(p);
+  send(target: WebhookTarget | undefined, event: ProviderEventBody, faults?: Faults): void {
+    if (!target || this.stopped) return;
+    const body = JSON.stringify({ ...event, object: 'event', created: Math.floor(Date.now() / 1000) });
+    for (const delayMs of faults ? faults.webhookDeliveries() : [0]) {
+      const p = this.deliver(target, body, delayMs).finally(() => this.inFlight.delete(p));
+      this.inFlight.add(p);
+    }
   }
 
-  private async deliver(target: WebhookTarget, event: { id: string; type: string; data: unknown }) {
-    const body = JSON.stringify({ ...event, created: Math.floor(Date.now() / 1000) });
+  private async deliver(target: WebhookTarget, body: string, delayMs: number) {
+    if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
     for (let attempt = 1; attempt <= this.maxAttempts && !this.stopped; attempt++) {
       try {
         const signature = signWebhook(target.secret, body, Math.floor(Date.now() / 1000));
@@ -31,7 +44,10 @@ export class WebhookSender {
           body,
           signal: AbortSignal.timeout(10_000),
         });
-        if (res.ok) return;
+        if (res.ok) {
+          this.delivered += 1;
+          return;
+        }
       } catch {
         // Connection refused or timeout: retried below like any provider would.
       }
@@ -40,7 +56,7 @@ export class WebhookSender {
   }
 
   async drain(): Promise<void> {
-    await Promise.allSettled([...this.inFlight]);
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
   }
 
   stop(): void {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createDb, migrateToLatest, type Db } from '../../src/db/connection';
 import { ensureDatabase } from '../../src/devstack/postgres';
-import { startStack, type Stack } from '../../src/devstack/stack';
+import { startStack, type Stack, type StackOptions } from '../../src/devstack/stack';
 import { DropsApiClient } from '../../src/demo/api-client';
 import type { ApiSecrets } from '../../src/config';
 
@@ -18,6 +18,7 @@ export const testSecrets = (): ApiSecrets => {
     supportApiKey: `support_${r()}`,
     identitySecret: `id_${r()}`,
     webhookSecrets: { payments: `whsec_${r()}`, carriers: `whsec_${r()}`, lockers: `whsec_${r()}` },
+    claimSecret: `claim_${r()}`,
   };
 };
 
@@ -34,7 +35,7 @@ export interface TestStack extends Stack {
 }
 
 /** The full stack against the run's Temporal and a fresh database, on its own task queue. */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(overrides: Partial<StackOptions> = {}): Promise<TestStack> {
   const { db, url } = await createTestDatabase();
   await db.destroy();
   const stack = await startStack({
@@ -45,6 +46,7 @@ export async function startTestStack(): Promise<TestStack> {
     apiPort: 0,
     secrets: testSecrets(),
     log: () => {},
+    ...overrides,
   });
   return { ...stack, api: new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey, support: stack.secrets.supportApiKey }) };
 }

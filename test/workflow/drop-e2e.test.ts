@@ -1,4 +1,6 @@
 import { reportAddsUp, runScenario } from '../../src/demo/scenario';
+import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
+import { reconcileDrop } from '../../src/services/reconcile';
 import { startTestStack, type TestStack } from '../helpers/context';
 
 describe('a whole drop, announce to post-mortem', () => {
@@ -24,17 +26,23 @@ describe('a whole drop, announce to post-mortem', () => {
         { nodeId: 'east-popup', region: 'east', kind: 'popup', stock: 8 },
       ],
       regions: ['north', 'south', 'east', 'west'],
-      payRate: 0.75,
+      payRate: 0.7,
+      declineRate: 0.1,
       pickupRate: 0.7,
       windows: { registrationSeconds: 120, paymentSeconds: 8, pickupSeconds: 8, postMortemDelaySeconds: 1 },
       seed: 7,
     });
     const c = result.report.counts;
     expect(reportAddsUp(c)).toEqual([]);
-    expect(c).toMatchObject({ entrants: 150, winners: 24, waitlisted: 126 });
+    expect(c).toMatchObject({ entrants: 150, waitlisted: 126 });
     expect(c.paid).toBe(result.paidByEntrants);
     expect(c.pickedUp).toBe(result.pickedUpByEntrants);
     expect(c.unpaid).toBeGreaterThan(0);
+    expect(c.declined).toBeGreaterThan(0);
+    // Every lapsed or declined unit went to exactly one waitlisted entrant.
+    expect(c.promoted).toBe(c.unpaid + c.declined);
+    expect(c.winners).toBe(24 + c.promoted);
+    expect(result.promoted).toBe(c.promoted);
     expect(c.shipped).toBeGreaterThan(0);
     expect(result.duplicatesAnswered).toBe(8);
     expect(result.report.money.ledgerBalanced).toBe(true);
@@ -51,5 +59,19 @@ describe('a whole drop, announce to post-mortem', () => {
     expect(draw.status).toBe(200);
     expect(draw.body.ranking).toHaveLength(150);
     expect(draw.body.winners).toEqual(draw.body.ranking.slice(0, 24));
+
+    // Promotions went down the published waitlist in draw order, none skipped, none twice.
+    const promotions = await stack.db
+      .selectFrom('promotions')
+      .select(['entry_id', 'ranking_position'])
+      .where('drop_id', '=', 'e2e-drop')
+      .orderBy('ranking_position')
+      .execute();
+    expect(promotions.map((p) => p.entry_id)).toEqual(draw.body.waitlist.slice(0, c.promoted));
+
+    // The ledger agrees with the payment provider's own records.
+    const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, 'e2e-drop');
+    expect(reconciled.mismatches).toEqual([]);
+    expect(reconciled).toMatchObject({ reconciled: true, doubleCharges: 0, orphanCharges: 0, lostRefunds: 0 });
   });
 });

@@ -37,6 +37,9 @@ export interface OrderOutcome {
 }
 
 /**
+ * v1 — frozen: keeps running the orders started before orderWorkflowV2 landed, and replays
+ * their histories. New orders start orderWorkflowV2; delete this once no v1 order runs.
+ *
  * One winner's order: pay window → route to a node (or a carrier) → pickup window → picked up,
  * or compensated. Every step that succeeds registers its undo first; the published policy and
  * failures run the undos, newest first, exactly once.

@@ -5,7 +5,7 @@ import type { Updateable } from 'kysely';
 
 type Q = Kysely<Database>;
 
-export const FINAL_STATES: readonly OrderState[] = ['unpaid', 'picked_up', 'shipped', 'refunded'];
+export const FINAL_STATES: readonly OrderState[] = ['unpaid', 'picked_up', 'shipped', 'refunded', 'declined', 'credited'];
 
 export async function insertOrders(db: Q, orders: NewOrder[]): Promise<void> {
   if (orders.length === 0) return;
@@ -105,4 +105,34 @@ export async function releaseStock(db: Q, orderId: string): Promise<void> {
       .execute();
     await trx.updateTable('orders').set({ stock_held: false }).where('order_id', '=', orderId).execute();
   });
+}
+
+/** Carriers a label may have been bought from for this order (see shipOrder). */
+export async function carriersTried(db: Q, orderId: string): Promise<string[]> {
+  const row = await db.selectFrom('orders').select('label_carriers_tried').where('order_id', '=', orderId).executeTakeFirstOrThrow();
+  return row.label_carriers_tried;
+}
+
+export async function markCarrierTried(db: Q, orderId: string, carrierId: string): Promise<void> {
+  await sql`UPDATE orders SET label_carriers_tried = array_append(label_carriers_tried, ${carrierId}::text)
+    WHERE order_id = ${orderId} AND NOT (${carrierId}::text = ANY(label_carriers_tried))`.execute(db);
+}
+
+export async function forgetCarrierTried(db: Q, orderId: string, carrierId: string): Promise<void> {
+  await sql`UPDATE orders SET label_carriers_tried = array_remove(label_carriers_tried, ${carrierId}::text) WHERE order_id = ${orderId}`.execute(db);
+}
+
+const TRACKING_ORDER = ['label_created', 'in_transit', 'delivered'] as const;
+
+/** Moves an order's tracking forward only: a late "in transit" after "delivered" changes nothing. */
+export async function advanceTracking(db: Q, labelId: string, status: (typeof TRACKING_ORDER)[number]): Promise<OrderRow | undefined> {
+  const rank = TRACKING_ORDER.indexOf(status);
+  const earlier = TRACKING_ORDER.slice(0, rank);
+  return db
+    .updateTable('orders')
+    .set({ tracking_status: status, updated_at: sql`now()` })
+    .where('label_id', '=', labelId)
+    .where((eb) => (earlier.length > 0 ? eb.or([eb('tracking_status', 'is', null), eb('tracking_status', 'in', earlier)]) : eb('tracking_status', 'is', null)))
+    .returningAll()
+    .executeTakeFirst();
 }

@@ -1,0 +1,148 @@
+import { sql } from 'kysely';
+import type { Db } from '../db/connection';
+import { FINAL_STATES } from '../db/repositories/orders';
+import type { PaymentProvider } from '../integrations/providers';
+import { ledgerAccounts } from '../../activities/payment/payment-activities';
+
+/**
+ * Compares our double-entry ledger with the payment provider's own records for one drop:
+ * per order, what the provider captured and refunded against what we posted, and whether that
+ * matches the order's final state. Any difference is named; `reconciled` is true only when
+ * there is none.
+ */
+export interface ReconcileReport {
+  dropId: string;
+  orders: number;
+  providerIntents: number;
+  provider: { capturedCents: number; refundedCents: number };
+  ledger: { capturedCents: number; refundedCents: number; storeCreditCents: number; balanced: boolean; unbalancedPostings: number };
+  doubleCharges: number;
+  orphanCharges: number;
+  lostRefunds: number;
+  unsettledOrders: number;
+  mismatches: string[];
+  reconciled: boolean;
+}
+
+interface OrderMoney {
+  order_id: string;
+  state: string;
+  amount_cents: number;
+  captured: string;
+  refunded: string;
+}
+
+export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider }, dropId: string): Promise<ReconcileReport> {
+  const clearing = ledgerAccounts.providerClearing;
+  const orders = await sql<OrderMoney>`
+    SELECT o.order_id, o.state, o.amount_cents,
+      coalesce(sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_captured'), 0) AS captured,
+      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_refunded'), 0) AS refunded
+    FROM orders o
+    LEFT JOIN ledger_postings p ON p.order_id = o.order_id
+    LEFT JOIN ledger_lines l ON l.posting_id = p.posting_id AND l.account = ${clearing}
+    WHERE o.drop_id = ${dropId}
+    GROUP BY o.order_id, o.state, o.amount_cents`.execute(deps.db);
+  const unbalanced = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM (
+      SELECT p.posting_id FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.posting_id
+      WHERE p.drop_id = ${dropId} GROUP BY p.posting_id HAVING sum(l.amount_cents) <> 0
+    ) x`.execute(deps.db);
+  const storeCredit = await sql<{ total: string | null }>`
+    SELECT -sum(l.amount_cents) AS total FROM ledger_lines l JOIN ledger_postings p ON p.posting_id = l.posting_id
+    WHERE p.drop_id = ${dropId} AND l.account = ${ledgerAccounts.storeCredit(dropId)}`.execute(deps.db);
+
+  const { intents, refunds } = await deps.payments.listDropPayments(dropId);
+  const refundedByIntent = new Map<string, number>();
+  for (const r of refunds) refundedByIntent.set(r.paymentIntentId, (refundedByIntent.get(r.paymentIntentId) ?? 0) + r.amountCents);
+  const chargesByOrder = new Map<string, Array<{ id: string; captured: number; refunded: number }>>();
+  for (const i of intents) {
+    if (i.amountReceivedCents === 0) continue;
+    const list = chargesByOrder.get(i.orderId ?? '') ?? [];
+    list.push({ id: i.id, captured: i.amountReceivedCents, refunded: refundedByIntent.get(i.id) ?? 0 });
+    chargesByOrder.set(i.orderId ?? '', list);
+  }
+
+  const mismatches: string[] = [];
+  let doubleCharges = 0;
+  let orphanCharges = 0;
+  let lostRefunds = 0;
+  let unsettledOrders = 0;
+  const known = new Set<string>();
+  for (const o of orders.rows) {
+    known.add(o.order_id);
+    const charges = chargesByOrder.get(o.order_id) ?? [];
+    const providerCaptured = charges.reduce((s, c) => s + c.captured, 0);
+    const providerRefunded = charges.reduce((s, c) => s + c.refunded, 0);
+    const ledgerCaptured = Number(o.captured);
+    const ledgerRefunded = Number(o.refunded);
+    if (!FINAL_STATES.includes(o.state as (typeof FINAL_STATES)[number])) unsettledOrders += 1;
+    if (charges.length > 1 || providerCaptured > o.amount_cents || ledgerCaptured > o.amount_cents) {
+      doubleCharges += 1;
+      mismatches.push(`${o.order_id}: charged more than once (provider ${providerCaptured}, ledger ${ledgerCaptured}, price ${o.amount_cents})`);
+    }
+    if (providerCaptured !== ledgerCaptured) {
+      if (ledgerCaptured === 0) orphanCharges += 1;
+      mismatches.push(`${o.order_id}: provider captured ${providerCaptured}, ledger captured ${ledgerCaptured}`);
+    }
+    const refundMismatch = providerRefunded !== ledgerRefunded;
+    if (refundMismatch) {
+      lostRefunds += 1;
+      mismatches.push(`${o.order_id}: provider refunded ${providerRefunded}, ledger refunded ${ledgerRefunded}`);
+    }
+    // The final state says where the money must be.
+    const net = providerCaptured - providerRefunded;
+    const keeps = ['picked_up', 'shipped', 'credited'].includes(o.state);
+    const returns = ['unpaid', 'declined', 'refunded'].includes(o.state);
+    if (keeps && net !== o.amount_cents) mismatches.push(`${o.order_id}: ${o.state} but the provider holds ${net} of ${o.amount_cents}`);
+    if (returns && net !== 0) {
+      if (o.state === 'refunded' && !refundMismatch) lostRefunds += 1;
+      mismatches.push(`${o.order_id}: ${o.state} but the provider still holds ${net}`);
+    }
+  }
+  for (const [orderId, charges] of chargesByOrder) {
+    if (known.has(orderId)) continue;
+    orphanCharges += charges.length;
+    mismatches.push(`${charges.map((c) => c.id).join(', ')}: charged for ${orderId || 'no order'}, which is not an order of this drop`);
+  }
+
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+  const unbalancedPostings = Number(unbalanced.rows[0]?.n ?? 0);
+  if (unbalancedPostings > 0) mismatches.push(`${unbalancedPostings} ledger postings do not sum to zero`);
+  if (unsettledOrders > 0) mismatches.push(`${unsettledOrders} orders are not final yet`);
+  return {
+    dropId,
+    orders: orders.rows.length,
+    providerIntents: intents.length,
+    provider: {
+      capturedCents: sum(intents.map((i) => i.amountReceivedCents)),
+      refundedCents: sum(refunds.map((r) => r.amountCents)),
+    },
+    ledger: {
+      capturedCents: sum(orders.rows.map((o) => Number(o.captured))),
+      refundedCents: sum(orders.rows.map((o) => Number(o.refunded))),
+      storeCreditCents: Number(storeCredit.rows[0]?.total ?? 0),
+      balanced: unbalancedPostings === 0,
+      unbalancedPostings,
+    },
+    doubleCharges,
+    orphanCharges,
+    lostRefunds,
+    unsettledOrders,
+    mismatches,
+    reconciled: mismatches.length === 0,
+  };
+}
+
+export function formatReconcile(r: ReconcileReport): string {
+  const lines = [
+    `reconcile ${r.dropId}: ${r.orders} orders, ${r.providerIntents} provider payment intents`,
+    `  provider  captured ${r.provider.capturedCents}  refunded ${r.provider.refundedCents}`,
+    `  ledger    captured ${r.ledger.capturedCents}  refunded ${r.ledger.refundedCents}  store credit ${r.ledger.storeCreditCents}  balanced ${r.ledger.balanced}`,
+    `  double charges ${r.doubleCharges}  orphan charges ${r.orphanCharges}  lost refunds ${r.lostRefunds}  unsettled orders ${r.unsettledOrders}`,
+    ...r.mismatches.slice(0, 50).map((m) => `  MISMATCH ${m}`),
+    ...(r.mismatches.length > 50 ? [`  … and ${r.mismatches.length - 50} more`] : []),
+    `  ${r.reconciled ? 'RECONCILED' : 'NOT RECONCILED'}`,
+  ];
+  return lines.join('\n');
+}
