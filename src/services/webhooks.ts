@@ -4,7 +4,7 @@ import { verifyWebhook } from '../integrations/webhook-signature';
 import { verifyClaimCode } from '../domain/claim-code';
 import { recordEvent } from '../db/repositories/events';
 import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
-import { advanceTracking, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
+import { advanceTracking, findOrder, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
 import {
   orderWorkflowId,
   paymentFailedSignal,
@@ -89,7 +89,9 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
     case 'payment_intent.succeeded':
     case 'payment_intent.payment_failed': {
       const intentId = String(object.id ?? '');
-      const order = await findOrderByPaymentIntent(deps.db, intentId);
+      // The event can overtake our own write of the intent id: fall back to the order id we
+      // put in the intent's metadata. The workflow still checks the intent id is its own.
+      const order = (await findOrderByPaymentIntent(deps.db, intentId)) ?? (await orderNamedIn(deps, object.metadata?.order_id));
       if (!order) return 'ignored';
       const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));
       if (event.type === 'payment_intent.succeeded') {
@@ -135,7 +137,7 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
 async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Outcome> {
   if (event.type !== 'pickup.completed') return 'ignored'; // expiry: we enforce the window ourselves
   const reservationId = String(event.data.reservation_id ?? '');
-  const order = await findOrderByReservation(deps.db, reservationId);
+  const order = (await findOrderByReservation(deps.db, reservationId)) ?? (await orderNamedIn(deps, event.data.order_id));
   if (!order) return 'ignored';
   // The code that opened the door must be one we signed, for this order and node, in time.
   const pickedUpAt = (Number(event.created) || Math.floor(Date.now() / 1000)) * 1000;
@@ -160,6 +162,10 @@ async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Out
     .getHandle(orderWorkflowId(order.drop_id, order.entry_id))
     .signal(pickupCompletedSignal, { reservationId, nodeId: String(event.data.node_id ?? ''), eventId: event.id });
   return 'delivered';
+}
+
+async function orderNamedIn(deps: ServiceDeps, orderId: unknown) {
+  return typeof orderId === 'string' && orderId ? findOrder(deps.db, orderId) : undefined;
 }
 
 const TRACKING_STEPS = { 'tracking.in_transit': 'in_transit', 'tracking.delivered': 'delivered' } as const;

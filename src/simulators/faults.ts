@@ -7,7 +7,7 @@ import type { NextFunction, Request, Response } from 'express';
 export interface FaultProfile {
   /** Share of calls answered 500 before anything is done (nothing committed). */
   errorRate: number;
-  /** Share of calls held past the caller's timeout, then carried out (committed, answer lost). */
+  /** Share of calls carried out whose answer is then held past the caller's timeout and dropped. */
   timeoutRate: number;
   /** Share of calls carried out whose answer is then lost (the connection is cut). */
   lostResponseRate: number;
@@ -79,22 +79,22 @@ export class Faults {
       }
       if (roll < p.errorRate + p.timeoutRate) {
         this.injected.timeouts += 1;
-        await sleep(p.holdMs);
-        return void this.cutAfterHandling(res, next);
+        return void this.cutAfterHandling(res, next, p.holdMs);
       }
       if (roll < p.errorRate + p.timeoutRate + p.lostResponseRate) {
         this.injected.lostResponses += 1;
-        return void this.cutAfterHandling(res, next);
+        return void this.cutAfterHandling(res, next, 0);
       }
       next();
     };
   }
 
-  /** Lets the route commit its effect, then drops the connection instead of answering. */
-  private cutAfterHandling(res: Response, next: NextFunction) {
+  /** Lets the route commit its effect, then (after `holdMs`) drops the connection unanswered. */
+  private cutAfterHandling(res: Response, next: NextFunction, holdMs: number) {
     const socket = res.socket;
     res.json = () => {
-      socket?.destroy();
+      if (holdMs > 0) setTimeout(() => socket?.destroy(), holdMs).unref();
+      else socket?.destroy();
       return res;
     };
     next();
