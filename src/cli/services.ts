@@ -24,6 +24,8 @@ export async function runWorker(): Promise<number> {
     connection: await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    // A prebuilt workflow bundle starts the worker without webpack (tests restart workers).
+    ...(process.env.DROPS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.DROPS_WORKFLOW_BUNDLE } } : {}),
     deps: {
       db,
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),

@@ -42,6 +42,7 @@ export interface StackOptions {
 
 export interface Stack {
   apiUrl: string;
+  taskQueue: string;
   temporalAddress: string;
   temporalUiUrl: string | null;
   providerUrl: string;
@@ -142,7 +143,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       lockers: { url: `${apiUrl}/v1/webhooks/lockers`, secret: secrets.webhookSecrets.lockers },
     };
 
-    return { apiUrl, temporalAddress, temporalUiUrl, providerUrl, databaseUrl, secrets, db, client, simulator, worker, stop };
+    return { apiUrl, taskQueue, temporalAddress, temporalUiUrl, providerUrl, databaseUrl, secrets, db, client, simulator, worker, stop };
   } catch (err) {
     await stop();
     throw err;
