@@ -19,6 +19,13 @@ const configSchema = z.object({
   DROPS_CLAIM_SECRET: z.string().min(16).optional(),
   DROPS_PROVIDER_URL: z.string().url().optional(),
   DROPS_PUBLIC_API_URL: z.string().url().optional(),
+  /** Which payment adapter the worker uses: our simulator (DROPS_PROVIDER_URL) or Stripe. */
+  DROPS_PAYMENT_ADAPTER: z.enum(['simulator', 'stripe']).default('simulator'),
+  STRIPE_SECRET_KEY: z.string().min(8).optional(),
+  /** stripe-mock or a proxy; Stripe's own API when unset. */
+  STRIPE_API_BASE: z.string().url().optional(),
+  /** Our pay page, which takes the intent's client secret (Stripe only). */
+  DROPS_PAY_PAGE_URL: z.string().url().optional(),
 });
 
 export type EnvConfig = z.infer<typeof configSchema>;

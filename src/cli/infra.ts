@@ -3,11 +3,12 @@ import { join } from 'node:path';
 import { startPostgres } from '../devstack/postgres';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT } from '../devstack/stack';
+import { ensureStripeMock, startStripeMock } from '../devstack/stripe-mock';
 import { ensureTemporalCli, startTemporalDevServer } from '../devstack/temporal';
 
 /**
- * Test infrastructure: a real Temporal dev server and a real Postgres on free ports, fresh
- * each run. Writes their addresses to --ready-file and runs until SIGTERM.
+ * Test infrastructure: a real Temporal dev server, a real Postgres and stripe-mock on free
+ * ports, fresh each run. Writes their addresses to --ready-file and runs until SIGTERM.
  */
 export async function runInfra(args: string[]): Promise<number> {
   const readyFile = args[args.indexOf('--ready-file') + 1];
@@ -18,7 +19,9 @@ export async function runInfra(args: string[]): Promise<number> {
   const log = (l: string) => console.error(`[infra] ${l}`);
   // --only postgres: a Postgres of its own that a test may stop (SIGUSR1) and start again (SIGUSR2).
   const postgresOnly = args[args.indexOf('--only') + 1] === 'postgres' && args.includes('--only');
-  const [temporalPort, pgPort] = [await freePort(), await freePort()];
+  const [temporalPort, pgPort, stripePort] = [await freePort(), await freePort(), await freePort()];
+  // Built in the background while the Temporal CLI builds (each once per machine).
+  const stripeMockBinary = postgresOnly ? null : ensureStripeMock(PROJECT_ROOT, log);
   const [temporal, firstPg] = await Promise.all([
     postgresOnly
       ? null
@@ -26,8 +29,12 @@ export async function runInfra(args: string[]): Promise<number> {
     startPostgres({ dataDir, port: pgPort, databaseUrl: process.env.DATABASE_URL }),
   ]);
   let pg = firstPg;
+  const stripeMock = stripeMockBinary ? await startStripeMock(await stripeMockBinary, stripePort) : null;
   const ready = (state: 'up' | 'down') =>
-    writeFileSync(readyFile, JSON.stringify({ temporalAddress: temporal?.address ?? null, postgresAdminUrl: pg.adminUrl, dataDir, postgres: state }));
+    writeFileSync(
+      readyFile,
+      JSON.stringify({ temporalAddress: temporal?.address ?? null, postgresAdminUrl: pg.adminUrl, stripeMockUrl: stripeMock?.url ?? null, dataDir, postgres: state }),
+    );
   ready('up');
   // While Postgres is stopped nothing else keeps this process alive.
   const keepAlive = setInterval(() => {}, 1 << 30);
@@ -54,7 +61,7 @@ export async function runInfra(args: string[]): Promise<number> {
     }, 2000).unref();
   });
   clearInterval(keepAlive);
-  await Promise.allSettled([temporal?.stop(), pg.stop()]);
+  await Promise.allSettled([temporal?.stop(), pg.stop(), stripeMock?.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
   return 0;
 }

@@ -22,7 +22,8 @@ export async function runReconcile(args: string[]): Promise<number> {
   const providerUrl = flag('--provider') ?? config.DROPS_PROVIDER_URL;
   const db = createDb(databaseUrl, { max: 2 });
   try {
-    const report = await reconcileDrop({ db, payments: paymentProviderFromConfig({ ...config, DROPS_PROVIDER_URL: providerUrl }) }, dropId);
+    const payments = paymentProviderFromConfig({ ...config, DROPS_PROVIDER_URL: providerUrl });
+    const report = await reconcileDrop({ db, payments }, dropId);
     console.log(args.includes('--json') ? JSON.stringify(report) : formatReconcile(report));
     return report.reconciled ? 0 : 1;
   } finally {

@@ -3,7 +3,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import { readEnvConfig, requireSecrets } from '../config';
 import { createDb, migrateToLatest } from '../db/connection';
-import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
+import { paymentProviderFromConfig } from '../integrations/payment-adapters';
+import { SimulatedCarrierAdapter, SimulatedLockerAdapter } from '../integrations/simulator-adapters';
 import { ProviderSimulator } from '../simulators/provider-simulator';
 import { createDropWorker } from '../worker/worker';
 
@@ -30,7 +31,7 @@ export async function runWorker(): Promise<number> {
       db,
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      payments: new SimulatedPaymentAdapter(config.DROPS_PROVIDER_URL),
+      payments: paymentProviderFromConfig(config),
       carriers: [
         new SimulatedCarrierAdapter(config.DROPS_PROVIDER_URL, 'swiftship'),
         new SimulatedCarrierAdapter(config.DROPS_PROVIDER_URL, 'parcelnow'),

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Starts one real Temporal dev server and one real Postgres for the whole run (building the
- * Temporal CLI on a fresh machine), and bundles the workflows once for every test worker.
+ * Starts one real Temporal dev server, one real Postgres and stripe-mock for the whole run
+ * (building the Temporal CLI and stripe-mock on a fresh machine), and bundles the workflows
+ * once for every test worker.
  */
 export default async function globalSetup(): Promise<void> {
   const dir = join(ROOT, '.data');
@@ -36,6 +37,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.DROPS_TEST_TEMPORAL_ADDRESS = infra.temporalAddress;
   process.env.DROPS_TEST_POSTGRES_ADMIN_URL = infra.postgresAdminUrl;
   process.env.DROPS_TEST_WORKFLOW_BUNDLE = bundlePath;
+  process.env.DROPS_TEST_STRIPE_MOCK_URL = infra.stripeMockUrl;
 }
 
 const quietLogger = {

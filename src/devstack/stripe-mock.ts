@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { waitFor } from './wait';
+
+/** Stripe's own API mock, pinned (field-notes.md): stateless, checks requests against Stripe's OpenAPI spec. */
+export const STRIPE_MOCK_MODULE = 'github.com/stripe/stripe-mock@v0.197.0';
+
+/** Finds `.tools/bin/stripe-mock` or builds it there from its Go module (a minute, once per machine). */
+export async function ensureStripeMock(root: string, log: (line: string) => void): Promise<string> {
+  const fromEnv = process.env.STRIPE_MOCK_PATH;
+  if (fromEnv && existsSync(fromEnv)) return fromEnv;
+  const local = join(root, '.tools', 'bin', 'stripe-mock');
+  if (existsSync(local)) return local;
+  log(`building stripe-mock (${STRIPE_MOCK_MODULE}) into .tools/bin`);
+  mkdirSync(join(root, '.tools', 'bin'), { recursive: true });
+  const code = await new Promise<number | null>((resolve) => {
+    const child = spawn('go', ['install', STRIPE_MOCK_MODULE], {
+      env: { ...process.env, CGO_ENABLED: '0', GOBIN: join(root, '.tools', 'bin') },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    child.on('error', () => resolve(-1));
+    child.on('exit', resolve);
+  });
+  if (code !== 0 || !existsSync(local)) throw new Error(`go install ${STRIPE_MOCK_MODULE} failed (exit ${code})`);
+  return local;
+}
+
+export async function startStripeMock(binary: string, port: number): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
+  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  let exited = false;
+  child.on('exit', () => (exited = true));
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor('stripe-mock', 60_000, async () => {
+    if (exited) throw new Error('stripe-mock exited');
+    const res = await fetch(`${url}/v1/balance`, { headers: { authorization: 'Bearer sk_test_123' } });
+    return res.ok;
+  });
+  return {
+    url,
+    process: child,
+    stop: async () => {
+      if (!exited) child.kill('SIGTERM');
+    },
+  };
+}
