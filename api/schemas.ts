@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MISSED_PICKUP_POLICIES, RESOLVE_ACTIONS } from '../workflows/definitions';
+import { MISSED_PICKUP_POLICIES, PAYMENT_MODES, RESOLVE_ACTIONS } from '../workflows/definitions';
 
 const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{2,63}$/, 'lowercase letters, digits and dashes, 3 to 64 characters');
 /** Regions are published in the draw record beside each entry: short plain names only. */
@@ -30,6 +30,7 @@ export const launchDropSchema = z
       postMortemDelaySeconds: z.number().int().min(0).max(30 * 86_400).default(72 * 3600),
     }),
     policies: z.strictObject({ missedPickup: z.enum(MISSED_PICKUP_POLICIES).default('refund') }).default({ missedPickup: 'refund' }),
+    payment: z.strictObject({ mode: z.enum(PAYMENT_MODES).default('pay_after_win') }).default({ mode: 'pay_after_win' }),
     beacon: z.string().min(1).max(256).nullable().default(null),
     /** Entry tiers: weight = tickets held; a pass tier is entered only with an ops-issued pass token. */
     tiers: z

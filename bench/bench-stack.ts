@@ -1,11 +1,15 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../src/devstack/ports';
-import { PROJECT_ROOT, startStack, type Stack } from '../src/devstack/stack';
+import { PROJECT_ROOT, startStack, type Stack, type StackOptions } from '../src/devstack/stack';
 import type { IntakeQueueOptions } from '../src/services/intake/intake-queue';
 
 /** A fresh stack for one benchmark run: its own data folder, free ports, removed afterwards. */
-export async function startBenchStack(name: string, log: (l: string) => void, opts: { benchNoopRoute?: boolean; intakeOptions?: Partial<IntakeQueueOptions> } = {}): Promise<Stack & { dataDir: string }> {
+export async function startBenchStack(
+  name: string,
+  log: (l: string) => void,
+  opts: { benchNoopRoute?: boolean; intakeOptions?: Partial<IntakeQueueOptions> } & Pick<StackOptions, 'worker' | 'simulator'> = {},
+): Promise<Stack & { dataDir: string }> {
   const dataDir = join(PROJECT_ROOT, '.data', `bench-${name}-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   const stack = await startStack({
@@ -17,6 +21,8 @@ export async function startBenchStack(name: string, log: (l: string) => void, op
     log,
     benchNoopRoute: opts.benchNoopRoute,
     intakeOptions: opts.intakeOptions,
+    worker: opts.worker,
+    simulator: opts.simulator,
   });
   const stop = stack.stop;
   return {

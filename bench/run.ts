@@ -1,6 +1,7 @@
 import { runDrawBench } from './draw';
 import { runIntakeBench } from './intake';
 import { runIntakeLoad } from './intake-load';
+import { runOrdersBench } from './orders';
 
 /** `npm run bench -- <name>`: each benchmark prints one JSON object as its last line. */
 export async function runBench(args: string[]): Promise<number> {
@@ -10,11 +11,13 @@ export async function runBench(args: string[]): Promise<number> {
       return runIntakeBench(rest);
     case 'draw':
       return runDrawBench(rest);
+    case 'orders':
+      return runOrdersBench(rest);
     case 'intake-load':
       // the load generator's own process (spawned by the intake benchmark)
       return runIntakeLoad(rest);
     default:
-      console.error('usage: npm run bench -- intake | draw');
+      console.error('usage: npm run bench -- intake | draw | orders');
       return 2;
   }
 }

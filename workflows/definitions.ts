@@ -29,6 +29,14 @@ export interface DropWindows {
   postMortemDelaySeconds: number;
 }
 
+/**
+ * How winners pay: `pay_after_win` (a pay link and a pay window after the draw) or
+ * `authorize_at_entry` (a hold on the card at registration, captured for winners, voided for
+ * everyone else once the drop settles).
+ */
+export type PaymentMode = 'pay_after_win' | 'authorize_at_entry';
+export const PAYMENT_MODES: readonly PaymentMode[] = ['pay_after_win', 'authorize_at_entry'];
+
 /** What happens when a paid winner misses the pickup window (published with the drop). */
 export type MissedPickupPolicy = 'refund' | 'reship' | 'credit';
 export const MISSED_PICKUP_POLICIES: readonly MissedPickupPolicy[] = ['refund', 'reship', 'credit'];
@@ -82,6 +90,8 @@ export interface OrderWorkflowInput {
   missedPickupPolicy: MissedPickupPolicy;
   /** Set when this order took the unit of an order that lapsed or was declined. */
   promotedFromOrderId?: string;
+  /** Absent on orders started before payment modes: pay_after_win. */
+  paymentMode?: PaymentMode;
 }
 
 export type OrderWorkflowState =

@@ -15,7 +15,15 @@ import {
   orderWorkflowId,
   type MissedPickupPolicy,
   type OrderWorkflowInput,
+  type PaymentMode,
 } from '../../workflows/definitions';
+
+/** The parts of a drop's launch request its orders follow. */
+interface OrderTerms {
+  windows: { paymentSeconds: number; pickupSeconds: number };
+  policies: { missedPickup: MissedPickupPolicy };
+  payment?: { mode: PaymentMode };
+}
 import type { ActivityDeps } from '../deps';
 
 /** Fields an order step may set beside its state; camelCase on the wire, columns in the DB. */
@@ -65,6 +73,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
     }) {
       const drop = await findDrop(db, input.dropId);
       if (!drop) throw new Error(`drop ${input.dropId} not found`);
+      const paymentMode = (drop.spec as OrderTerms).payment?.mode ?? 'pay_after_win';
       const resumedFrom = Context.current().info.heartbeatDetails as { lastRank: number } | undefined;
       let lastRank = resumedFrom?.lastRank ?? -1;
       let started = 0;
@@ -96,6 +105,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
               paymentSeconds: input.paymentSeconds,
               pickupSeconds: input.pickupSeconds,
               missedPickupPolicy: input.missedPickupPolicy,
+              paymentMode,
             }),
           ),
         );
@@ -119,7 +129,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
         currency: drop.currency,
       });
       if (!promotion.entryId || !promotion.orderId || !promotion.region) return { promotedEntryId: null };
-      const spec = drop.spec as { windows: { paymentSeconds: number; pickupSeconds: number }; policies: { missedPickup: MissedPickupPolicy } };
+      const spec = drop.spec as OrderTerms;
       await startOrder({
         orderId: promotion.orderId,
         dropId: input.dropId,
@@ -131,6 +141,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
         pickupSeconds: spec.windows.pickupSeconds,
         missedPickupPolicy: spec.policies.missedPickup,
         promotedFromOrderId: input.replacesOrderId,
+        paymentMode: spec.payment?.mode ?? 'pay_after_win',
       });
       if (promotion.created) await recordEvent(db, {
         dropId: input.dropId,

@@ -1,5 +1,9 @@
+import { Context, heartbeat } from '@temporalio/activity';
 import { createHmac } from 'node:crypto';
+import { advanceAuthorization, findAuthorization, listOpenAuthorizations } from '../../src/db/repositories/authorizations';
 import { post } from '../../src/db/repositories/ledger';
+import { ProviderRejectedError } from '../../src/integrations/providers';
+import { authorizationKey } from '../../src/services/authorizations';
 import type { ActivityDeps } from '../deps';
 import { failFastOnRejection } from '../provider-errors';
 
@@ -82,6 +86,65 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
         ],
       });
       return { refundId: refund.refundId };
+    },
+
+    /**
+     * authorize_at_entry: takes the winner's hold. No hold (or one never authorised, or
+     * expired) means no payment: the order lapses and its unit goes down the waitlist.
+     */
+    async captureAuthorizedPayment(input: { dropId: string; orderId: string; entryId: string }) {
+      const held = await findAuthorization(db, input.dropId, input.entryId);
+      if (!held) return { outcome: 'not_authorized' as const, paymentIntentId: null };
+      let intent = await failFastOnRejection(() => payments.retrievePaymentIntent(held.payment_intent_id));
+      if (intent.status === 'authorized') {
+        try {
+          intent = await payments.capturePaymentIntent(held.payment_intent_id, key(input.dropId, input.orderId, 'capture'));
+        } catch (err) {
+          // The card network refused (an expired hold, say): a decline, not a retry.
+          if (err instanceof ProviderRejectedError) return { outcome: 'capture_failed' as const, paymentIntentId: held.payment_intent_id };
+          throw err;
+        }
+      }
+      if (intent.status !== 'succeeded') return { outcome: 'not_authorized' as const, paymentIntentId: null };
+      await post(db, {
+        idempotencyKey: key(input.dropId, input.orderId, 'capture'),
+        dropId: input.dropId,
+        orderId: input.orderId,
+        kind: 'payment_captured',
+        lines: [
+          { account: ledgerAccounts.providerClearing, amountCents: intent.amountReceivedCents },
+          { account: ledgerAccounts.sales(input.dropId), amountCents: -intent.amountReceivedCents },
+        ],
+      });
+      await advanceAuthorization(db, held.payment_intent_id, 'captured');
+      return { outcome: 'captured' as const, paymentIntentId: held.payment_intent_id };
+    },
+
+    /**
+     * authorize_at_entry, once every order is final: releases every hold that was not
+     * captured (losers, the waitlist, lapsed winners). Resumes from its heartbeat.
+     */
+    async voidUnusedAuthorizations(input: { dropId: string }) {
+      let after = (Context.current().info.heartbeatDetails as { after: string } | undefined)?.after ?? '';
+      let voided = 0;
+      for (;;) {
+        const page = await listOpenAuthorizations(db, input.dropId, after, 50);
+        if (page.length === 0) break;
+        await Promise.all(
+          page.map(async (held) => {
+            const intent = await failFastOnRejection(() => payments.retrievePaymentIntent(held.payment_intent_id));
+            if (intent.status === 'succeeded') return void (await advanceAuthorization(db, held.payment_intent_id, 'captured'));
+            if (intent.status !== 'canceled') {
+              await failFastOnRejection(() => payments.cancelPaymentIntent(held.payment_intent_id, authorizationKey(input.dropId, held.entry_id, 'void')));
+            }
+            await advanceAuthorization(db, held.payment_intent_id, 'voided');
+            voided += 1;
+          }),
+        );
+        after = page[page.length - 1]!.entry_id;
+        heartbeat({ after });
+      }
+      return { voided };
     },
 
     /**

@@ -1,6 +1,7 @@
 import { Router, type RequestHandler } from 'express';
 import { parseInput } from '../errors';
 import { dropIdParam, idempotencyKeySchema, registerEntrySchema } from '../schemas';
+import { authorizeEntry } from '../../src/services/authorizations';
 import { entryStatus, register } from '../../src/services/registration';
 import type { ServiceDeps } from '../../src/services/deps';
 
@@ -16,10 +17,18 @@ export function entryRoutes(deps: ServiceDeps, json: RequestHandler): Router {
     res.status(status).json(receipt);
   });
 
+  const receiptSecret = (req: Parameters<RequestHandler>[0]) =>
+    req.header('x-receipt-secret') ?? (typeof req.query.secret === 'string' ? req.query.secret : undefined);
+
   r.get('/v1/drops/:dropId/entries/:entryId', async (req, res) => {
     const { dropId } = parseInput(dropIdParam, req.params);
-    const secret = req.header('x-receipt-secret') ?? (typeof req.query.secret === 'string' ? req.query.secret : undefined);
-    res.json(await entryStatus(deps, dropId, String(req.params.entryId), secret));
+    res.json(await entryStatus(deps, dropId, String(req.params.entryId), receiptSecret(req)));
+  });
+
+  // authorize_at_entry drops: the entrant puts a hold on their card (idempotent per entry).
+  r.post('/v1/drops/:dropId/entries/:entryId/authorization', async (req, res) => {
+    const { dropId } = parseInput(dropIdParam, req.params);
+    res.json(await authorizeEntry(deps, dropId, String(req.params.entryId), receiptSecret(req)));
   });
 
   return r;

@@ -8,12 +8,18 @@ import { PROJECT_ROOT, startStack } from '../devstack/stack';
 import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
 
 const FIXTURE_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
+/**
+ * Histories of the current workflow versions. The v1 order fixtures (order-*.json without v2)
+ * and drop-whole.json were recorded before orderWorkflowV2 and the drop's void-holds patch; they
+ * stay, so the frozen v1 code and the patch's old branch keep being replayed.
+ */
 const FILES: Record<OrderPath, string> = {
-  picked_up: 'order-paid-picked-up.json',
-  never_paid: 'order-never-paid.json',
-  pickup_expired: 'order-pickup-expired.json',
-  support_marked_picked_up: 'order-support-marked-picked-up.json',
+  picked_up: 'order-v2-paid-picked-up.json',
+  never_paid: 'order-v2-never-paid.json',
+  pickup_expired: 'order-v2-pickup-expired.json',
+  support_marked_picked_up: 'order-v2-support-marked-picked-up.json',
 };
+const DROP_FILE = 'drop-v2-whole.json';
 
 /** Runs a real drop whose orders take every path and saves their histories as replay fixtures. */
 export async function runRecordHistories(): Promise<number> {
@@ -33,7 +39,7 @@ export async function runRecordHistories(): Promise<number> {
       writeFileSync(join(FIXTURE_DIR, file), historyToJSON(history));
       console.log(`saved ${workflowId} → test/replay/histories/${file}`);
     };
-    await save(dropWorkflowId(result.dropId), 'drop-whole.json');
+    await save(dropWorkflowId(result.dropId), DROP_FILE);
     for (const [path, file] of Object.entries(FILES) as Array<[OrderPath, string]>) {
       await save(orderWorkflowId(result.dropId, result.byPath[path].entryId), file);
     }

@@ -57,6 +57,7 @@ export async function runApi(): Promise<number> {
     temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     secrets,
+    payments: paymentProviderFromConfig(config),
   });
   await new Promise<void>((resolve, reject) => {
     app.listen(config.API_PORT, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve()));

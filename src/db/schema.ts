@@ -151,6 +151,17 @@ export interface OrdersTable {
   updated_at: Generated<Date>;
 }
 
+export interface EntryAuthorizationsTable {
+  drop_id: string;
+  entry_id: string;
+  payment_intent_id: string;
+  amount_cents: number;
+  /** pending → authorized → captured | voided (only forward). */
+  status: Generated<'pending' | 'authorized' | 'captured' | 'voided'>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
 export interface PromotionsTable {
   drop_id: string;
   replaces_order_id: string;
@@ -225,6 +236,7 @@ export interface Database {
   draw_winners: DrawWinnersTable;
   orders: OrdersTable;
   promotions: PromotionsTable;
+  entry_authorizations: EntryAuthorizationsTable;
   ledger_postings: LedgerPostingsTable;
   ledger_lines: LedgerLinesTable;
   exceptions: ExceptionsTable;

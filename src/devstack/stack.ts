@@ -129,7 +129,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       worker = w;
     }
 
-    const app = createApp({ db, databaseUrl, temporal: client, taskQueue, secrets, benchNoopRoute: opts.benchNoopRoute, intakeOptions: opts.intakeOptions });
+    const app = createApp({
+      db,
+      databaseUrl,
+      temporal: client,
+      taskQueue,
+      secrets,
+      payments: new SimulatedPaymentAdapter(providerUrl, { timeoutMs: opts.providerTimeoutMs }),
+      benchNoopRoute: opts.benchNoopRoute,
+      intakeOptions: opts.intakeOptions,
+    });
     stops.push(() => app.closeIntake());
     const server = await new Promise<Server>((resolve, reject) => {
       const s = app.listen(opts.apiPort ?? 8080, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));

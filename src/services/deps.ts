@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { ApiSecrets } from '../config';
 import type { Db } from '../db/connection';
+import type { PaymentProvider } from '../integrations/providers';
 import type { EntryIntakeQueue } from './intake/intake-queue';
 
 /** What the API's services need: the read model, the Temporal client, the secrets, the intake queue. */
@@ -10,4 +11,6 @@ export interface ServiceDeps {
   taskQueue: string;
   secrets: ApiSecrets;
   intake: EntryIntakeQueue;
+  /** authorize_at_entry: the hold on the entrant's card is placed at registration. */
+  payments: PaymentProvider;
 }

@@ -19,6 +19,8 @@ export interface ReconcileReport {
   doubleCharges: number;
   orphanCharges: number;
   lostRefunds: number;
+  /** authorize_at_entry: holds still placed on cards after the drop completed. */
+  heldAuthorizations: number;
   unsettledOrders: number;
   mismatches: string[];
   reconciled: boolean;
@@ -106,6 +108,11 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     mismatches.push(`${charges.map((c) => c.id).join(', ')}: charged for ${orderId || 'no order'}, which is not an order of this drop`);
   }
 
+  // Once the drop is over, no entrant's card may still carry a hold from it.
+  const drop = await deps.db.selectFrom('drops').select('phase').where('drop_id', '=', dropId).executeTakeFirst();
+  const held = drop?.phase === 'completed' ? intents.filter((i) => i.status === 'authorized') : [];
+  for (const i of held) mismatches.push(`${i.id}: a hold of ${i.amountCents} is still placed for ${i.orderId ?? 'no order'}`);
+
   const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
   const unbalancedPostings = Number(unbalanced.rows[0]?.n ?? 0);
   if (unbalancedPostings > 0) mismatches.push(`${unbalancedPostings} ledger postings do not sum to zero`);
@@ -128,6 +135,7 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     doubleCharges,
     orphanCharges,
     lostRefunds,
+    heldAuthorizations: held.length,
     unsettledOrders,
     mismatches,
     reconciled: mismatches.length === 0,
@@ -139,7 +147,7 @@ export function formatReconcile(r: ReconcileReport): string {
     `reconcile ${r.dropId}: ${r.orders} orders, ${r.providerIntents} provider payment intents`,
     `  provider  captured ${r.provider.capturedCents}  refunded ${r.provider.refundedCents}`,
     `  ledger    captured ${r.ledger.capturedCents}  refunded ${r.ledger.refundedCents}  store credit ${r.ledger.storeCreditCents}  balanced ${r.ledger.balanced}`,
-    `  double charges ${r.doubleCharges}  orphan charges ${r.orphanCharges}  lost refunds ${r.lostRefunds}  unsettled orders ${r.unsettledOrders}`,
+    `  double charges ${r.doubleCharges}  orphan charges ${r.orphanCharges}  lost refunds ${r.lostRefunds}  holds left ${r.heldAuthorizations}  unsettled orders ${r.unsettledOrders}`,
     ...r.mismatches.slice(0, 50).map((m) => `  MISMATCH ${m}`),
     ...(r.mismatches.length > 50 ? [`  … and ${r.mismatches.length - 50} more`] : []),
     `  ${r.reconciled ? 'RECONCILED' : 'NOT RECONCILED'}`,

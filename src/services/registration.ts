@@ -124,13 +124,19 @@ export async function issuePasses(deps: ServiceDeps, dropId: string, tierName: s
   return { tier: tierName, tokens: Array.from({ length: count }, () => issuePass(passKey, dropId, tierName)) };
 }
 
-/** What an entrant may see of their own entry, with their receipt secret. */
-export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dropId: string, entryId: string, secret: string | undefined) {
+/** The entry, for the entrant who holds its receipt secret; 404 otherwise. */
+export async function requireEntrant(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dropId: string, entryId: string, secret: string | undefined) {
   const entry = await findEntry(deps.db, dropId, entryId);
   // Same answer for "no such entry" and "wrong secret": ids cannot be probed.
   if (!entry || !secret || !receiptSecretMatches(keysOf(deps.secrets).receipt, dropId, entryId, secret)) {
     throw new ApiError(404, 'entry_not_found', 'no entry with that id and receipt secret');
   }
+  return entry;
+}
+
+/** What an entrant may see of their own entry, with their receipt secret. */
+export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dropId: string, entryId: string, secret: string | undefined) {
+  const entry = await requireEntrant(deps, dropId, entryId, secret);
   const won = await findWinner(deps.db, dropId, entryId);
   const drawn = won ? null : await findDrawPosition(deps.db, dropId, entryId);
   const order = await findOrderByEntry(deps.db, dropId, entryId);

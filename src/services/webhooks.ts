@@ -2,6 +2,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApiError } from '../../api/errors';
 import { verifyWebhook } from '../integrations/webhook-signature';
 import { verifyClaimCode } from '../domain/claim-code';
+import { advanceAuthorization } from '../db/repositories/authorizations';
 import { recordEvent } from '../db/repositories/events';
 import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
 import { advanceTracking, findOrder, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
@@ -102,6 +103,9 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
       }
       return 'delivered';
     }
+    case 'payment_intent.amount_capturable_updated':
+      // authorize_at_entry: the entrant's hold is in place (a late copy changes nothing).
+      return (await advanceAuthorization(deps.db, String(object.id ?? ''), 'authorized')) ? 'delivered' : 'ignored';
     case 'charge.dispute.created':
     case 'charge.dispute.closed': {
       const order = await findOrderByPaymentIntent(deps.db, String(object.payment_intent ?? ''));

@@ -5,6 +5,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createApp } from '../../api/app';
+import type { PaymentProvider } from '../../src/integrations/providers';
 import { ApiError } from '../../api/errors';
 import { createDb, migrateToLatest, type Db } from '../../src/db/connection';
 import { insertDrop } from '../../src/db/repositories/drops';
@@ -48,7 +49,7 @@ describe('intake through a Postgres restart and under overload', () => {
     });
     await sql`UPDATE drops SET phase = 'registration', registration_closes_at = now() + interval '1 hour' WHERE drop_id = ${dropId}`.execute(db);
     // Registration needs no Temporal: the client is never called on this path.
-    app = createApp({ db, databaseUrl: url, temporal: {} as Client, taskQueue: 'unused', secrets: testSecrets() });
+    app = createApp({ db, databaseUrl: url, temporal: {} as Client, taskQueue: 'unused', secrets: testSecrets(), payments: {} as PaymentProvider });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));
     });

@@ -19,6 +19,12 @@ describe('replaying histories recorded from real runs', () => {
         'order-paid-picked-up.json',
         'order-pickup-expired.json',
         'order-support-marked-picked-up.json',
+        // Recorded with orderWorkflowV2 and the drop's void-unused-authorizations patch.
+        'drop-v2-whole.json',
+        'order-v2-never-paid.json',
+        'order-v2-paid-picked-up.json',
+        'order-v2-pickup-expired.json',
+        'order-v2-support-marked-picked-up.json',
       ]),
     );
   });

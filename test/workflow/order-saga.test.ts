@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { issueClaimCode } from '../../src/domain/claim-code';
+import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
 import { signWebhook } from '../../src/integrations/webhook-signature';
+import { reconcileDrop } from '../../src/services/reconcile';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 
 /**
@@ -98,6 +100,69 @@ describe('the order saga', () => {
     } finally {
       stack.simulator.setFaults('carrier:swiftship', { down: false });
     }
+  });
+
+  it('authorize_at_entry: holds at registration, captured for winners, voided for everyone else once the drop settles', async () => {
+    const dropId = 'saga-authorize';
+    const launched = await stack.api.call('POST', '/v1/drops', {
+      as: 'ops',
+      body: {
+        dropId,
+        name: dropId,
+        units: 2,
+        priceCents: 2000,
+        nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 2 }],
+        windows: { registrationSeconds: 120, paymentSeconds: 20, pickupSeconds: 3, postMortemDelaySeconds: 0 },
+        payment: { mode: 'authorize_at_entry' },
+      },
+    });
+    expect(launched.status).toBe(201);
+    await eventually('registration', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+    const receipts: Receipt[] = [];
+    for (let i = 0; i < 4; i++) {
+      const r = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `auth-${i}@example.test`, region: 'north' } });
+      receipts.push(r.body);
+    }
+    const authorize = (r: Receipt, secret = r.receiptSecret) =>
+      stack.api.call('POST', `/v1/drops/${dropId}/entries/${r.entryId}/authorization`, { headers: { 'x-receipt-secret': secret } });
+    expect((await authorize(receipts[0]!, 'not-the-secret')).status).toBe(404);
+    // Three entrants authorise at the provider's page; the fourth opens a hold but never confirms it.
+    for (const r of receipts) {
+      const first = await authorize(r);
+      expect(first.status).toBe(200);
+      const again = await authorize(r);
+      expect(again.body.status).toBe(first.body.status);
+      if (r !== receipts[3]) expect((await fetch(first.body.payLink, { method: 'POST' })).status).toBe(200);
+    }
+    const holds = () => stack.db.selectFrom('entry_authorizations').selectAll().where('drop_id', '=', dropId).execute();
+    expect(await holds()).toHaveLength(4);
+    await eventually('three holds in place', async () => ((await holds()).filter((h) => h.status === 'authorized').length === 3 ? true : undefined));
+
+    expect((await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' })).status).toBe(200);
+    expect((await authorize(receipts[0]!)).body.error.code).toBe('registration_closed');
+    await eventually('the drop to complete', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined), 120_000);
+
+    // Two units: two holds captured (an unauthorised winner's unit went down the waitlist).
+    const orders = await stack.db.selectFrom('orders').selectAll().where('drop_id', '=', dropId).execute();
+    const paidOrders = orders.filter((o) => o.state !== 'unpaid' && o.state !== 'declined');
+    expect(paidOrders).toHaveLength(2);
+    for (const o of orders.filter((x) => x.state === 'unpaid')) expect(o.final_reason).toBe('not_authorized_at_entry');
+    const final = await holds();
+    expect(final.filter((h) => h.status === 'captured')).toHaveLength(2);
+    expect(final.filter((h) => h.status === 'voided')).toHaveLength(2);
+    for (const h of final) {
+      const intent = stack.simulator.payments.intents.get(h.payment_intent_id)!;
+      expect(intent.status).toBe(h.status === 'captured' ? 'succeeded' : 'canceled');
+    }
+    const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
+    expect(reconciled.mismatches).toEqual([]);
+    expect(reconciled).toMatchObject({ reconciled: true, heldAuthorizations: 0 });
+
+    // A drop that takes payment after the draw has no holds to place.
+    const [other] = await dropWith('saga-no-holds', { regions: ['north'], units: 1, policy: 'refund' });
+    const wrongMode = await stack.api.call('POST', `/v1/drops/saga-no-holds/entries/${other!.entryId}/authorization`, { headers: { 'x-receipt-secret': other!.receiptSecret } });
+    expect(wrongMode.status).toBe(409);
+    expect(wrongMode.body.error.code).toBe('wrong_payment_mode');
   });
 
   describe('webhooks', () => {

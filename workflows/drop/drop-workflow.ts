@@ -3,6 +3,7 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setHandler,
   sleep,
@@ -160,6 +161,10 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
       await continueAsNew<typeof dropWorkflow>({ ...input, resumeAt: 'settling', winners });
     }
   }
+
+  // authorize_at_entry: every hold not captured is released (a no-op for pay-after-win drops).
+  // Added after drops were running: replaying their histories must skip it.
+  if (patched('void-unused-authorizations')) await batch.voidUnusedAuthorizations({ dropId });
 
   // post-mortem after the published delay
   await enter('post_mortem_pending');

@@ -124,49 +124,9 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   const refund = () => provider.refundPayment({ dropId, orderId, paymentIntentId, amountCents: input.amountCents }).then(() => undefined);
 
   try {
-    // ---- payment window ----
-    const intent = await provider.createPaymentIntent({ dropId, orderId, amountCents: input.amountCents, currency: input.currency });
-    paymentIntentId = intent.paymentIntentId;
-    let paidLate = false;
-    undos.push({
-      step: 'void payment',
-      run: async () => {
-        const { outcome } = await provider.cancelPaymentIntent({ dropId, orderId, paymentIntentId });
-        // Paid in the last moment: we took money we will not use, so give it back.
-        if (outcome === 'already_paid') {
-          await provider.confirmPayment({ dropId, orderId, paymentIntentId });
-          moneyTaken = true;
-          await refund();
-          paidLate = true;
-        }
-      },
-    });
-    const payDeadline = Date.now() + input.paymentSeconds * 1000;
-    await moveTo('awaiting_payment', { paymentIntentId, payLink: intent.payLink, payDeadline });
-
-    let paid = false;
-    let declined = false;
-    while (!paid && !declined) {
-      const remaining = payDeadline - Date.now();
-      if (remaining <= 0 || !(await condition(() => payment !== undefined || decline !== undefined, remaining))) break;
-      if (payment !== undefined) {
-        // Believe the provider, not the message: confirm before moving on.
-        paid = payment.paymentIntentId === paymentIntentId && (await provider.confirmPayment({ dropId, orderId, paymentIntentId })).paid;
-        if (!paid) payment = undefined;
-      } else {
-        declined = decline!.paymentIntentId === paymentIntentId;
-        if (!declined) decline = undefined;
-      }
-    }
-    if (!paid) {
-      await compensate();
-      if (paidLate) return await finish('refunded', 'paid_after_window');
-      return declined ? await releaseToWaitlist('declined', `payment_declined:${decline!.code}`) : await releaseToWaitlist('unpaid', 'payment_window_lapsed');
-    }
-    moneyTaken = true;
-    undos.pop();
-    undos.push({ step: 'refund payment', run: refund });
-    await moveTo('paid');
+    // ---- payment: a pay window, or the hold placed at entry ----
+    const paid = input.paymentMode === 'authorize_at_entry' ? await captureHoldFromEntry() : await payWindow();
+    if (paid !== 'paid') return paid;
 
     // ---- node routing ----
     const route = await provider.routeOrder({ orderId });
@@ -240,6 +200,65 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   } catch (err) {
     // Something a retry could not fix. Undo what we can; what we cannot goes to support.
     return await settleFailure(err);
+  }
+
+  /** pay_after_win: a pay link and a pay window; a decline or a lapse releases the unit. */
+  async function payWindow(): Promise<'paid' | OrderOutcome> {
+    const intent = await provider.createPaymentIntent({ dropId, orderId, amountCents: input.amountCents, currency: input.currency });
+    paymentIntentId = intent.paymentIntentId;
+    let paidLate = false;
+    undos.push({
+      step: 'void payment',
+      run: async () => {
+        const { outcome } = await provider.cancelPaymentIntent({ dropId, orderId, paymentIntentId });
+        // Paid in the last moment: we took money we will not use, so give it back.
+        if (outcome === 'already_paid') {
+          await provider.confirmPayment({ dropId, orderId, paymentIntentId });
+          moneyTaken = true;
+          await refund();
+          paidLate = true;
+        }
+      },
+    });
+    const payDeadline = Date.now() + input.paymentSeconds * 1000;
+    await moveTo('awaiting_payment', { paymentIntentId, payLink: intent.payLink, payDeadline });
+
+    let confirmed = false;
+    let declined = false;
+    while (!confirmed && !declined) {
+      const remaining = payDeadline - Date.now();
+      if (remaining <= 0 || !(await condition(() => payment !== undefined || decline !== undefined, remaining))) break;
+      if (payment !== undefined) {
+        // Believe the provider, not the message: confirm before moving on.
+        confirmed = payment.paymentIntentId === paymentIntentId && (await provider.confirmPayment({ dropId, orderId, paymentIntentId })).paid;
+        if (!confirmed) payment = undefined;
+      } else {
+        declined = decline!.paymentIntentId === paymentIntentId;
+        if (!declined) decline = undefined;
+      }
+    }
+    if (!confirmed) {
+      await compensate();
+      if (paidLate) return await finish('refunded', 'paid_after_window');
+      return declined ? await releaseToWaitlist('declined', `payment_declined:${decline!.code}`) : await releaseToWaitlist('unpaid', 'payment_window_lapsed');
+    }
+    moneyTaken = true;
+    undos.pop();
+    undos.push({ step: 'refund payment', run: refund });
+    await moveTo('paid');
+    return 'paid';
+  }
+
+  /** authorize_at_entry: capture the winner's hold; without one the unit goes down the waitlist. */
+  async function captureHoldFromEntry(): Promise<'paid' | OrderOutcome> {
+    const held = await provider.captureAuthorizedPayment({ dropId, orderId, entryId: input.entryId });
+    if (held.outcome === 'not_authorized') return releaseToWaitlist('unpaid', 'not_authorized_at_entry');
+    if (held.outcome === 'capture_failed') return releaseToWaitlist('declined', 'authorization_capture_failed');
+    paymentIntentId = held.paymentIntentId!;
+    moneyTaken = true;
+    undos.push({ step: 'refund payment', run: refund });
+    await moveTo('paid', { paymentIntentId });
+    return 'paid';
   }
 
   async function settleFailure(err: unknown): Promise<OrderOutcome> {

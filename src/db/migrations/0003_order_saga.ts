@@ -31,6 +31,20 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     );
     CREATE UNIQUE INDEX promotions_entry ON promotions (drop_id, entry_id) WHERE entry_id IS NOT NULL;
 
+    -- authorize_at_entry: the hold placed on an entrant's card at registration. Captured for a
+    -- winner's order, voided for everyone else once the drop settles.
+    CREATE TABLE entry_authorizations (
+      drop_id text NOT NULL,
+      entry_id text COLLATE "C" NOT NULL,
+      payment_intent_id text NOT NULL UNIQUE,
+      amount_cents integer NOT NULL,
+      status text NOT NULL DEFAULT 'pending',
+      created_at timestamptz NOT NULL DEFAULT now(),
+      updated_at timestamptz NOT NULL DEFAULT now(),
+      PRIMARY KEY (drop_id, entry_id)
+    );
+    CREATE INDEX entry_authorizations_open ON entry_authorizations (drop_id, status);
+
     -- Business events (a dispute, a failed compensation) open one exception, however often they are told.
     ALTER TABLE exceptions ADD COLUMN dedupe_key text;
     CREATE UNIQUE INDEX exceptions_dedupe ON exceptions (dedupe_key) WHERE dedupe_key IS NOT NULL;
@@ -41,7 +55,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
   await sql`
     DROP INDEX exceptions_dedupe;
     ALTER TABLE exceptions DROP COLUMN dedupe_key;
-    DROP TABLE promotions;
+    DROP TABLE promotions, entry_authorizations;
     DROP INDEX orders_label, orders_reservation;
     ALTER TABLE orders DROP COLUMN promoted_from_order_id, DROP COLUMN tracking_status, DROP COLUMN claim_expires_at,
       DROP COLUMN credit_cents, DROP COLUMN offer_code, DROP COLUMN label_carriers_tried;

@@ -1,0 +1,179 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { DropsApiClient, mapLimit } from '../src/demo/api-client';
+import { SimulatedPaymentAdapter } from '../src/integrations/simulator-adapters';
+import { PROJECT_ROOT } from '../src/devstack/stack';
+import { reconcileDrop } from '../src/services/reconcile';
+import { benchLog, startBenchStack } from './bench-stack';
+import { waitForPhase } from './intake';
+import { createTrivialActivities } from './trivial/activities';
+
+const REGIONS = ['north', 'south', 'east', 'west'];
+
+/**
+ * Orders: 10,000 winners from allocation done to every order final, through the real order
+ * workflows, with the provider simulators at 50 ms latency and 1% faults and simulated entrants
+ * who pay, decline, lapse and pick up by themselves. Beside it, in the same run on the same
+ * Temporal server, a trivial one-activity workflow run as many times. `ratio` = our order state
+ * transitions per second ÷ trivial workflow runs per second (one run is one transition).
+ * The drop's worker runs as a process of its own so its memory can be read (peak: VmHWM).
+ */
+export async function runOrdersBench(args: string[]): Promise<number> {
+  const orders = Number(args[args.indexOf('--orders') + 1]) || 10_000;
+  const log = benchLog('orders');
+  const stack = await startBenchStack('orders', log, {
+    worker: false,
+    simulator: {
+      seed: 4,
+      faults: { latencyMs: 50, errorRate: 0.005, lostResponseRate: 0.003, timeoutRate: 0.002, holdMs: 11_000, duplicateWebhookRate: 0.01, webhookJitterMs: 200 },
+      crowd: { payRate: 0.9, declineRate: 0.03, pickupRate: 0.85, delayMs: 2_000 },
+    },
+  });
+  try {
+    // ---- baseline: the trivial workflow, as many runs, same server ----
+    const connection = await NativeConnection.connect({ address: stack.temporalAddress });
+    const trivialQueue = `bench-trivial-${process.pid}`;
+    const trivialWorker = await Worker.create({
+      connection,
+      taskQueue: trivialQueue,
+      workflowsPath: require.resolve('./trivial/workflow'),
+      activities: createTrivialActivities(),
+      maxConcurrentActivityTaskExecutions: 200,
+    });
+    const trivialRun = trivialWorker.run();
+    log(`baseline: ${orders} trivial one-activity workflows`);
+    const baselineStarted = Date.now();
+    await mapLimit(
+      Array.from({ length: orders }, (_, i) => i),
+      200,
+      (i) => stack.client.workflow.execute('trivialWorkflow', { taskQueue: trivialQueue, workflowId: `trivial-${process.pid}-${i}`, args: [i] }),
+    );
+    const baselineSeconds = (Date.now() - baselineStarted) / 1000;
+    trivialWorker.shutdown();
+    await trivialRun;
+    await connection.close();
+    const baselinePerSec = orders / baselineSeconds;
+    log(`baseline: ${baselinePerSec.toFixed(1)} workflows/s`);
+
+    // ---- the drop's worker, its own process ----
+    const worker = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'drops.js'), 'worker'], {
+      env: {
+        ...process.env,
+        DATABASE_URL: stack.databaseUrl,
+        TEMPORAL_ADDRESS: stack.temporalAddress,
+        TEMPORAL_TASK_QUEUE: stack.taskQueue,
+        DROPS_PROVIDER_URL: stack.providerUrl,
+        DROPS_CLAIM_SECRET: stack.secrets.claimSecret,
+      },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    const rssMb = (field: 'VmRSS' | 'VmHWM') => {
+      try {
+        const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${worker.pid}/status`, 'utf8'));
+        return m ? Math.round(Number(m[1]) / 1024) : 0;
+      } catch {
+        return 0;
+      }
+    };
+
+    const api = new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey });
+    const dropId = 'bench-orders';
+    const launched = await api.call('POST', '/v1/drops', {
+      as: 'ops',
+      body: {
+        dropId,
+        name: 'Orders benchmark',
+        units: orders,
+        priceCents: 2500,
+        // Three regions with a locker, one without (its winners' orders ship by carrier).
+        nodes: REGIONS.slice(0, 3).map((region) => ({ nodeId: `${region}-locker`, region, stock: Math.ceil(orders / 3) })),
+        windows: { registrationSeconds: 3600, paymentSeconds: 20, pickupSeconds: 15, postMortemDelaySeconds: 0 },
+        policies: { missedPickup: 'refund' },
+      },
+    });
+    if (launched.status !== 201) throw new Error(`launch answered ${launched.status}`);
+    await waitForPhase(stack.db, dropId, 'registration', 180_000);
+    const entrants = Math.ceil(orders * 1.1);
+    log(`registering ${entrants} entrants`);
+    await mapLimit(
+      Array.from({ length: entrants }, (_, i) => i),
+      64,
+      async (i) => {
+        const r = await api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `bench${i}@example.test`, region: REGIONS[i % 4] } });
+        if (r.status !== 201) throw new Error(`registration answered ${r.status}`);
+      },
+    );
+    const close = await api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' });
+    if (close.status !== 200) throw new Error(`close answered ${close.status}`);
+
+    // From allocation done (every winner has an order) to every order final.
+    const count = async () => {
+      const r = await sql<{ total: string; open: string }>`
+        SELECT count(*) AS total, count(*) FILTER (WHERE state NOT IN ('unpaid','declined','picked_up','shipped','refunded','credited')) AS open
+        FROM orders WHERE drop_id = ${dropId}`.execute(stack.db);
+      return { total: Number(r.rows[0]!.total), open: Number(r.rows[0]!.open) };
+    };
+    for (;;) {
+      if ((await count()).total >= orders) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const started = Date.now();
+    const transitionsBefore = await countTransitions(stack.db, dropId);
+    log('allocation done: every winner has an order');
+    const rssSamples: number[] = [];
+    let lastLog = 0;
+    for (;;) {
+      const c = await count();
+      rssSamples.push(rssMb('VmRSS'));
+      if (c.open === 0) break;
+      if (Date.now() - lastLog > 15_000) {
+        lastLog = Date.now();
+        log(`${c.total - c.open}/${c.total} orders final, worker RSS ${rssSamples[rssSamples.length - 1]} MB`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const transitions = (await countTransitions(stack.db, dropId)) - transitionsBefore;
+    const perSec = transitions / seconds;
+    const peakRssMb = rssMb('VmHWM');
+    const finalOrders = (await count()).total;
+    log(`orders final: ${finalOrders} orders, ${transitions} state transitions in ${seconds.toFixed(1)} s`);
+    await waitForPhase(stack.db, dropId, 'completed', 600_000);
+    stack.simulator.setFaults('all', { errorRate: 0, timeoutRate: 0, lostResponseRate: 0, latencyMs: 0 });
+    const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
+    if (!reconciled.reconciled) log(`reconcile: ${reconciled.mismatches.slice(0, 5).join('; ')}`);
+    worker.kill('SIGTERM');
+
+    const tenth = Math.max(1, Math.floor(rssSamples.length / 10));
+    const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
+    const figures = {
+      bench: 'orders',
+      orders: finalOrders,
+      winners: orders,
+      seconds: Math.round(seconds * 10) / 10,
+      stateTransitions: transitions,
+      transitionsPerSec: Math.round(perSec * 10) / 10,
+      baselineWorkflowsPerSec: Math.round(baselinePerSec * 10) / 10,
+      ratio: Math.round((perSec / baselinePerSec) * 1000) / 1000,
+      doubleCharges: reconciled.doubleCharges,
+      reconciled: reconciled.reconciled,
+      peakRssMb,
+      // "Flat": the worker's memory in the first and the last tenth of the run.
+      rssFirstTenthMb: avg(rssSamples.slice(0, tenth)),
+      rssLastTenthMb: avg(rssSamples.slice(-tenth)),
+      faultsInjected: stack.simulator.stats(),
+    };
+    console.log(JSON.stringify(figures));
+    return 0;
+  } finally {
+    await stack.stop();
+  }
+}
+
+async function countTransitions(db: import('../src/db/connection').Db, dropId: string): Promise<number> {
+  const r = await sql<{ n: string }>`SELECT count(*) AS n FROM events WHERE drop_id = ${dropId} AND kind = 'order.state'`.execute(db);
+  return Number(r.rows[0]!.n);
+}

@@ -1,0 +1,53 @@
+import { ApiError } from '../../api/errors';
+import { findDrop } from '../db/repositories/drops';
+import { findAuthorization, insertAuthorization } from '../db/repositories/authorizations';
+import { ProviderRejectedError } from '../integrations/providers';
+import { orderIdFor, type PaymentMode } from '../../workflows/definitions';
+import type { ServiceDeps } from './deps';
+import { requireEntrant } from './registration';
+
+/** The business key of an entry's hold: one per entry, whatever the retries. */
+export const authorizationKey = (dropId: string, entryId: string, step: 'authorization' | 'void') => `drop:${dropId}:entry:${entryId}:${step}:v1`;
+
+/**
+ * authorize_at_entry: places (once) a hold of the drop's price on the entrant's card. The
+ * answer is a pay link where the entrant authorises; the provider tells us by webhook. The
+ * intent names the order the entry would get, so a win captures exactly this hold.
+ */
+export async function authorizeEntry(deps: ServiceDeps, dropId: string, entryId: string, secret: string | undefined) {
+  await requireEntrant(deps, dropId, entryId, secret);
+  const drop = await findDrop(deps.db, dropId);
+  if (!drop) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
+  const mode = (drop.spec as { payment?: { mode?: PaymentMode } }).payment?.mode ?? 'pay_after_win';
+  if (mode !== 'authorize_at_entry') throw new ApiError(409, 'wrong_payment_mode', 'this drop takes payment after the draw, not at entry');
+  if (drop.phase !== 'registration' && drop.phase !== 'paused') throw new ApiError(409, 'registration_closed', `drop is ${drop.phase}`);
+
+  let held = await findAuthorization(deps.db, dropId, entryId);
+  if (!held) {
+    try {
+      const intent = await deps.payments.createPaymentIntent({
+        dropId,
+        orderId: orderIdFor(entryId),
+        amountCents: drop.price_cents,
+        currency: drop.currency,
+        captureMethod: 'manual',
+        idempotencyKey: authorizationKey(dropId, entryId, 'authorization'),
+      });
+      await insertAuthorization(deps.db, { dropId, entryId, paymentIntentId: intent.id, amountCents: drop.price_cents });
+    } catch (err) {
+      if (err instanceof ApiError) throw err;
+      if (err instanceof ProviderRejectedError) throw new ApiError(422, 'payment_rejected', 'the payment provider refused the authorization');
+      throw new ApiError(503, 'payment_provider_unavailable', 'the payment provider did not answer; try again', undefined, 2);
+    }
+    held = (await findAuthorization(deps.db, dropId, entryId))!;
+  }
+  const intent = await deps.payments.retrievePaymentIntent(held.payment_intent_id).catch(() => null);
+  return {
+    dropId,
+    entryId,
+    amountCents: held.amount_cents,
+    currency: drop.currency,
+    status: held.status,
+    payLink: intent && intent.status === 'requires_payment' ? intent.payLink : null,
+  };
+}
