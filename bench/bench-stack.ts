@@ -22,6 +22,7 @@ export async function startBenchStack(
     benchNoopRoute: opts.benchNoopRoute,
     intakeOptions: opts.intakeOptions,
     worker: opts.worker,
+    sdkLogLevel: 'ERROR',
     simulator: opts.simulator,
   });
   const stop = stack.stop;

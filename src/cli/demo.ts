@@ -22,6 +22,8 @@ export async function runDemo(): Promise<number> {
     postgresPort: await freePort(),
     apiPort: 0,
     log,
+    // The simulators fail calls on purpose: the retries are expected, not worth a warning each.
+    sdkLogLevel: 'ERROR',
     // Providers misbehave a little, as real ones do: failures, lost answers, duplicate and
     // out-of-order webhooks. Seeded, so a run can be repeated.
     simulator: {
@@ -54,7 +56,7 @@ export async function runDemo(): Promise<number> {
     const c = result.report.counts;
     console.log(`
 Post-mortem for ${dropId}
-  entrants ${c.entrants}   units ${c.units}   winners ${c.winners}   waitlisted ${c.waitlisted}
+  entrants ${c.entrants}   units ${c.units}   orders ${c.winners} (${c.winners - c.promoted} drawn winners + ${c.promoted} promoted)   waitlisted ${c.waitlisted}
   paid ${c.paid}   unpaid ${c.unpaid}   declined ${c.declined}   promoted from the waitlist ${c.promoted}
   picked up ${c.pickedUp}   shipped ${c.shipped}   refunded ${c.refunded}   credited ${c.credited}
   pay rate ${(result.report.rates.payRate * 100).toFixed(1)}%   pickup rate ${(result.report.rates.pickupRate * 100).toFixed(1)}%   sell-through ${(result.report.rates.sellThrough * 100).toFixed(1)}%

@@ -38,6 +38,8 @@ export interface StackOptions {
   providerTimeoutMs?: number;
   /** false: start no worker here (a test runs its own worker process). */
   worker?: boolean;
+  /** The SDK's log level: WARN shows every failed activity attempt; ERROR suits runs that inject faults. */
+  sdkLogLevel?: 'WARN' | 'ERROR';
 }
 
 export interface Stack {
@@ -63,7 +65,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const dataDir = opts.dataDir ?? join(PROJECT_ROOT, '.data');
   const taskQueue = opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'drops';
-  quietSdkLogs();
+  quietSdkLogs(opts.sdkLogLevel ?? 'WARN');
   const stops: Array<() => Promise<void>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e) => log(`stop: ${String(e)}`));
@@ -161,11 +163,11 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
 let runtimeInstalled = false;
 /** The SDK logs every bundle step at INFO; keep warnings and errors only. Once per process. */
-function quietSdkLogs() {
+function quietSdkLogs(level: 'WARN' | 'ERROR') {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger(level) });
   } catch {
     // Already installed by an earlier stack in this process (test files share one).
   }

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connection';
 import { FINAL_STATES } from '../db/repositories/orders';
-import type { PaymentProvider } from '../integrations/providers';
+import { ProviderRejectedError, type PaymentProvider } from '../integrations/providers';
 import { ledgerAccounts } from '../../activities/payment/payment-activities';
 
 /**
@@ -54,7 +54,7 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     SELECT -sum(l.amount_cents) AS total FROM ledger_lines l JOIN ledger_postings p ON p.posting_id = l.posting_id
     WHERE p.drop_id = ${dropId} AND l.account = ${ledgerAccounts.storeCredit(dropId)}`.execute(deps.db);
 
-  const { intents, refunds } = await deps.payments.listDropPayments(dropId);
+  const { intents, refunds } = await withRetries(() => deps.payments.listDropPayments(dropId));
   const refundedByIntent = new Map<string, number>();
   for (const r of refunds) refundedByIntent.set(r.paymentIntentId, (refundedByIntent.get(r.paymentIntentId) ?? 0) + r.amountCents);
   const chargesByOrder = new Map<string, Array<{ id: string; captured: number; refunded: number }>>();
@@ -140,6 +140,18 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     mismatches,
     reconciled: mismatches.length === 0,
   };
+}
+
+/** Providers fail now and then; a reconciliation asks again (reads only) before giving up. */
+async function withRetries<T>(read: () => Promise<T>, attempts = 6): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await read();
+    } catch (err) {
+      if (attempt >= attempts || err instanceof ProviderRejectedError) throw err;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
+  }
 }
 
 export function formatReconcile(r: ReconcileReport): string {
