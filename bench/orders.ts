@@ -32,6 +32,7 @@ export async function runOrdersBench(args: string[]): Promise<number> {
       crowd: { payRate: 0.9, declineRate: 0.03, pickupRate: 0.85, delayMs: 2_000 },
     },
   });
+  let stopped = false;
   try {
     // ---- baseline: the trivial workflow, as many runs, same server ----
     const connection = await NativeConnection.connect({ address: stack.temporalAddress });
@@ -68,7 +69,13 @@ export async function runOrdersBench(args: string[]): Promise<number> {
         DROPS_PROVIDER_URL: stack.providerUrl,
         DROPS_CLAIM_SECRET: stack.secrets.claimSecret,
       },
-      stdio: ['ignore', 'ignore', 'inherit'],
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    // The worker's own log is not the benchmark's output; keep its tail for a failure.
+    const workerLog: string[] = [];
+    worker.stderr!.on('data', (b: Buffer) => workerLog.push(...b.toString().split('\n').slice(-5)));
+    worker.on('exit', (code, signal) => {
+      if (signal !== 'SIGTERM' && code !== 0) log(`worker exited (${code ?? signal}):\n${workerLog.slice(-20).join('\n')}`);
     });
     const rssMb = (field: 'VmRSS' | 'VmHWM') => {
       try {
@@ -146,6 +153,7 @@ export async function runOrdersBench(args: string[]): Promise<number> {
     const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
     if (!reconciled.reconciled) log(`reconcile: ${reconciled.mismatches.slice(0, 5).join('; ')}`);
     worker.kill('SIGTERM');
+    await new Promise((r) => worker.once('exit', r));
 
     const tenth = Math.max(1, Math.floor(rssSamples.length / 10));
     const avg = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
@@ -166,10 +174,12 @@ export async function runOrdersBench(args: string[]): Promise<number> {
       rssLastTenthMb: avg(rssSamples.slice(-tenth)),
       faultsInjected: stack.simulator.stats(),
     };
+    await stack.stop();
+    stopped = true;
     console.log(JSON.stringify(figures));
     return 0;
   } finally {
-    await stack.stop();
+    if (!stopped) await stack.stop();
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type OrderWorkflowInput,
   type PaymentMode,
 } from '../../workflows/definitions';
+import type { ActivityDeps } from '../deps';
 
 /** The parts of a drop's launch request its orders follow. */
 interface OrderTerms {
@@ -24,7 +25,6 @@ interface OrderTerms {
   policies: { missedPickup: MissedPickupPolicy };
   payment?: { mode: PaymentMode };
 }
-import type { ActivityDeps } from '../deps';
 
 /** Fields an order step may set beside its state; camelCase on the wire, columns in the DB. */
 export interface OrderPatch {
@@ -143,12 +143,6 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
         promotedFromOrderId: input.replacesOrderId,
         paymentMode: spec.payment?.mode ?? 'pay_after_win',
       });
-      if (promotion.created) await recordEvent(db, {
-        dropId: input.dropId,
-        orderId: promotion.orderId,
-        kind: 'order.promoted',
-        data: { replaces: input.replacesOrderId, rankingPosition: promotion.position },
-      });
       return { promotedEntryId: promotion.entryId };
     },
 
@@ -184,7 +178,6 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
         ...(p.finalReason !== undefined && { final_reason: p.finalReason }),
         ...(p.creditCents !== undefined && { credit_cents: p.creditCents }),
         ...(p.offerCode !== undefined && { offer_code: p.offerCode }),
-        ...(p.pickupDeadline !== undefined && { claim_expires_at: new Date(p.pickupDeadline) }),
       });
       if (changed) {
         await recordEvent(db, {

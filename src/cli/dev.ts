@@ -8,6 +8,7 @@ drops dev stack is up
   Temporal       ${stack.temporalAddress}
   Temporal UI    ${stack.temporalUiUrl ?? '(external server)'}
   Providers      ${stack.providerUrl}   (SIMULATORS: payment, carriers, lockers)
+  fault controls POST ${stack.providerUrl}/_sim/faults  {"provider": "all" | "payments" | "lockers" | "carrier:swiftship", "errorRate": 0.1, "down": true, …}
   Postgres       ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
   reconcile      drops reconcile <dropId> --provider ${stack.providerUrl}   (DATABASE_URL: the Postgres above)
   ops key        ${stack.secrets.opsApiKey}

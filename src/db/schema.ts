@@ -143,7 +143,6 @@ export interface OrdersTable {
   promoted_from_order_id: string | null;
   /** The carrier's latest tracking step; only moves forward. */
   tracking_status: 'label_created' | 'in_transit' | 'delivered' | null;
-  claim_expires_at: Timestamp | null;
   credit_cents: number | null;
   offer_code: string | null;
   label_carriers_tried: Generated<string[]>;

@@ -21,5 +21,8 @@ export async function createDropWorker(opts: {
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
     maxConcurrentActivityTaskExecutions: 200,
+    // Thousands of orders sit in pay and pickup windows at once. A bounded cache keeps the
+    // worker's memory flat; an evicted order is replayed from its (short) history when it wakes.
+    maxCachedWorkflows: 500,
   });
 }

@@ -21,7 +21,11 @@ export async function checkOrderInvariants(stack: Pick<Stack, 'db' | 'simulator'
   if (notFinal.length > 0) problems.push(`${notFinal.length} orders not final: ${notFinal.slice(0, 5).map((o) => `${o.order_id}=${o.state}`).join(', ')}`);
 
   // Each lapsed or declined unit was offered on exactly once.
-  const released = orders.filter((o) => (o.state === 'unpaid' || o.state === 'declined') && !o.final_reason?.startsWith('compensated_after_failure'));
+  const released = orders.filter(
+    (o) =>
+      ((o.state === 'unpaid' || o.state === 'declined') && !o.final_reason?.startsWith('compensated_after_failure')) ||
+      o.final_reason === 'paid_after_window',
+  );
   const promotions = await db.selectFrom('promotions').selectAll().where('drop_id', '=', dropId).execute();
   if (promotions.length !== released.length) problems.push(`${released.length} units released but ${promotions.length} promotions`);
   const promotedOrders = orders.filter((o) => o.promoted_from_order_id !== null);

@@ -111,8 +111,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
     await condition(allHandlersFinished);
     return { orderId, state: final, reason };
   };
-  /** The unit was never paid for: it goes to the next entrant on the waitlist, in draw order. */
-  const releaseToWaitlist = async (final: 'unpaid' | 'declined', reason: string) => {
+  /** The unit was not paid for in time: it goes to the next entrant on the waitlist, in draw order. */
+  const releaseToWaitlist = async (final: 'unpaid' | 'declined' | 'refunded', reason: string) => {
     // Promote before finishing, so the drop never sees every order final while a unit is in flight.
     await store.promoteNextEntrant({ dropId, replacesOrderId: orderId });
     return finish(final, reason);
@@ -239,7 +239,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
     }
     if (!confirmed) {
       await compensate();
-      if (paidLate) return await finish('refunded', 'paid_after_window');
+      // Paid after the window closed: refunded (by the void step), and the unit still moves on.
+      if (paidLate) return await releaseToWaitlist('refunded', 'paid_after_window');
       return declined ? await releaseToWaitlist('declined', `payment_declined:${decline!.code}`) : await releaseToWaitlist('unpaid', 'payment_window_lapsed');
     }
     moneyTaken = true;

@@ -12,7 +12,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE orders
       ADD COLUMN promoted_from_order_id text,
       ADD COLUMN tracking_status text,
-      ADD COLUMN claim_expires_at timestamptz,
       ADD COLUMN credit_cents integer,
       ADD COLUMN offer_code text,
       -- Carriers asked for a label, in order: a retry checks them before buying anywhere.
@@ -57,7 +56,7 @@ export async function down(db: Kysely<unknown>): Promise<void> {
     ALTER TABLE exceptions DROP COLUMN dedupe_key;
     DROP TABLE promotions, entry_authorizations;
     DROP INDEX orders_label, orders_reservation;
-    ALTER TABLE orders DROP COLUMN promoted_from_order_id, DROP COLUMN tracking_status, DROP COLUMN claim_expires_at,
+    ALTER TABLE orders DROP COLUMN promoted_from_order_id, DROP COLUMN tracking_status,
       DROP COLUMN credit_cents, DROP COLUMN offer_code, DROP COLUMN label_carriers_tried;
     ALTER TABLE drops DROP COLUMN waitlist_cursor;
   `.execute(db);

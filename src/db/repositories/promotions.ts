@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, NewOrder } from '../schema';
+import { recordEvent } from './events';
 import { orderIdFor } from '../../../workflows/definitions';
 
 type Q = Kysely<Database>;
@@ -10,15 +11,13 @@ export interface Promotion {
   region: string | null;
   orderId: string | null;
   position: number | null;
-  /** False when a retry found the promotion made before. */
-  created: boolean;
 }
 
 /**
  * Gives the unit of a lapsed or declined order to the next entrant on the published waitlist
  * (the ranking without its winners), in draw order. Exactly once per replaced order: a retry
  * returns the promotion it already made. The drop row is locked, so two promotions never pick
- * the same entrant. The new order row is written in the same transaction.
+ * the same entrant. The new order row and its telemetry event are written in the same transaction.
  */
 export async function promoteNext(db: Q, dropId: string, replacesOrderId: string, order: Omit<NewOrder, 'order_id' | 'entry_id' | 'region' | 'drop_id' | 'state' | 'state_seq'>): Promise<Promotion> {
   return db.transaction().execute(async (trx) => {
@@ -50,7 +49,7 @@ export async function promoteNext(db: Q, dropId: string, replacesOrderId: string
     if (!next) {
       await trx.insertInto('promotions').values({ drop_id: dropId, replaces_order_id: replacesOrderId, entry_id: null, ranking_position: null }).execute();
       await trx.updateTable('drops').set({ waitlist_cursor: cursor }).where('drop_id', '=', dropId).execute();
-      return { entryId: null, region: null, orderId: null, position: null, created: true };
+      return { entryId: null, region: null, orderId: null, position: null };
     }
     const entry = await trx
       .selectFrom('entries')
@@ -77,7 +76,13 @@ export async function promoteNext(db: Q, dropId: string, replacesOrderId: string
       })
       .onConflict((oc) => oc.column('order_id').doNothing())
       .execute();
-    return { entryId: next.entryId, region: entry.region, orderId: orderIdFor(next.entryId), position: next.position, created: true };
+    await recordEvent(trx, {
+      dropId,
+      orderId: orderIdFor(next.entryId),
+      kind: 'order.promoted',
+      data: { replaces: replacesOrderId, rankingPosition: next.position },
+    });
+    return { entryId: next.entryId, region: entry.region, orderId: orderIdFor(next.entryId), position: next.position };
   });
 }
 
@@ -95,6 +100,5 @@ async function found(db: Q, dropId: string, replacesOrderId: string): Promise<Pr
     region: row.region ?? null,
     orderId: row.entry_id ? orderIdFor(row.entry_id) : null,
     position: row.ranking_position,
-    created: false,
   };
 }
