@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
 import { reportAddsUp, runScenario } from '../../src/demo/scenario';
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
 import { reconcileDrop } from '../../src/services/reconcile';
@@ -75,5 +77,29 @@ describe('a whole drop, announce to post-mortem', () => {
     const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, 'e2e-drop');
     expect(reconciled.mismatches).toEqual([]);
     expect(reconciled).toMatchObject({ reconciled: true, doubleCharges: 0, orphanCharges: 0, lostRefunds: 0 });
+
+    // `drops reconcile` says so (exit 0); with a refund missing from the ledger it names it (exit 1).
+    // Asynchronously: the simulators it asks live in this process.
+    const cli = () =>
+      new Promise<{ stdout: string; stderr: string; status: number }>((resolve) => {
+        execFile(
+          process.execPath,
+          [join(__dirname, '..', '..', 'bin', 'drops.js'), 'reconcile', 'e2e-drop', '--provider', stack.providerUrl],
+          { env: { ...process.env, DATABASE_URL: stack.databaseUrl } },
+          (err, stdout, stderr) => resolve({ stdout, stderr, status: err ? ((err as { code?: number }).code ?? -1) : 0 }),
+        );
+      });
+    const clean = await cli();
+    expect(clean.stderr).toBe('');
+    expect(clean.stdout).toContain('RECONCILED');
+    expect(clean.status).toBe(0);
+    const refund = await stack.db.selectFrom('ledger_postings').selectAll().where('drop_id', '=', 'e2e-drop').where('kind', '=', 'payment_refunded').executeTakeFirst();
+    expect(refund).toBeDefined();
+    await stack.db.deleteFrom('ledger_lines').where('posting_id', '=', refund!.posting_id).execute();
+    await stack.db.deleteFrom('ledger_postings').where('posting_id', '=', refund!.posting_id).execute();
+    const tampered = await cli();
+    expect(tampered.stdout).toContain(`MISMATCH ${refund!.order_id}: provider refunded`);
+    expect(tampered.stdout).toContain('NOT RECONCILED');
+    expect(tampered.status).toBe(1);
   });
 });
