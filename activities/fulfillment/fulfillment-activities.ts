@@ -1,10 +1,26 @@
+import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { forgetCarrierTried, markCarrierTried, carriersTried, releaseStock, reserveStock } from '../../src/db/repositories/orders';
+import { openException } from '../../src/db/repositories/exceptions';
+import { recordEvent } from '../../src/db/repositories/events';
+import {
+  carriersTried,
+  forgetCarrierTried,
+  listOrdersWithLabelRequests,
+  markCarrierTried,
+  releaseStock,
+  reserveStock,
+} from '../../src/db/repositories/orders';
 import { ProviderRejectedError, ProviderUnavailableError, type ShippingLabel } from '../../src/integrations/providers';
 import type { ActivityDeps } from '../deps';
 
+const STRAY_LABEL_SLA_MINUTES = 24 * 60;
+
 export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
-  const carrierById = (id: string) => carriers.find((c) => c.carrierId === id);
+  const carrierById = (id: string) => {
+    const carrier = carriers.find((c) => c.carrierId === id);
+    if (!carrier) throw ApplicationFailure.nonRetryable(`unknown carrier ${id}`, 'UnknownCarrier');
+    return carrier;
+  };
 
   return {
     /** Takes a unit from a node in the entrant's region, else from the fullest node to ship. */
@@ -19,44 +35,83 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
     },
 
     /**
-     * Buys one label for the order, never two. Label purchase has no idempotency key, so:
-     * every carrier we may already have bought from is asked first (check before buy); a
-     * carrier is written down as tried before we buy from it, and crossed off again only when
-     * it certainly did not sell (an outage or a refusal). A purchase that failed in an unknown
-     * way (timeout, 500, cut connection) is checked with that carrier before we move on; if it
-     * cannot be checked, the activity retries rather than risk a second label elsewhere.
+     * Buys one label for the order. Label purchase has no idempotency key, so: every carrier
+     * already asked is checked first (check before buy); a carrier is written down before it is
+     * asked and never asked to sell twice; it is crossed off only when it certainly did not sell
+     * (an outage or a refusal). After an unknown outcome (timeout, 500, cut connection) the
+     * activity fails and its retry, a backoff later, checks that carrier before going to the
+     * next one, so a slow request has time to land first. What still slips through (a request
+     * landing later than that) is caught by the drop's stray-label sweep.
      */
     async shipOrder(input: { orderId: string; nodeId: string; region: string }): Promise<ShippingLabel> {
-      for (const id of await carriersTried(db, input.orderId)) {
-        const carrier = carrierById(id);
-        if (!carrier) throw ApplicationFailure.nonRetryable(`unknown carrier ${id}`, 'UnknownCarrier');
-        const existing = await carrier.findLabel(input.orderId);
+      const tried = await carriersTried(db, input.orderId);
+      for (const id of tried) {
+        const existing = await carrierById(id).findLabel(input.orderId);
         if (existing) return existing;
       }
       const failures: string[] = [];
       for (const carrier of carriers) {
+        if (tried.includes(carrier.carrierId)) continue;
         await markCarrierTried(db, input.orderId, carrier.carrierId);
         try {
           return await carrier.purchaseLabel({ orderId: input.orderId, fromNodeId: input.nodeId, toRegion: input.region });
         } catch (err) {
-          failures.push(`${carrier.carrierId}: ${(err as Error).message}`);
           if (err instanceof ProviderUnavailableError || err instanceof ProviderRejectedError) {
             await forgetCarrierTried(db, input.orderId, carrier.carrierId);
+            failures.push(`${carrier.carrierId}: ${err.message}`);
             continue;
           }
-          // Unknown outcome: did it sell? Ask; if it cannot tell us, retry the activity later.
-          const existing = await carrier.findLabel(input.orderId);
-          if (existing) return existing;
-          await forgetCarrierTried(db, input.orderId, carrier.carrierId);
+          throw new Error(`label purchase at ${carrier.carrierId} ended unknown (${(err as Error).message}); checking it again before another carrier`);
         }
       }
-      throw new Error(`every carrier failed: ${failures.join('; ')}`);
+      throw new Error(`no carrier sold a label: ${failures.join('; ') || 'every carrier was asked already'}`);
     },
 
     async voidLabel(input: { carrier: string; labelId: string }) {
-      const carrier = carrierById(input.carrier);
-      if (!carrier) throw ApplicationFailure.nonRetryable(`unknown carrier ${input.carrier}`, 'UnknownCarrier');
-      await carrier.voidLabel(input.labelId);
+      await carrierById(input.carrier).voidLabel(input.labelId);
+    },
+
+    /**
+     * Once every order of the drop is final: any live label that is not its order's label (a
+     * purchase that landed after we had given up on it) is voided; one the carrier will not void
+     * any more becomes an exception for support (a label refund to claim). Resumes from its
+     * heartbeat.
+     */
+    async voidStrayLabels(input: { dropId: string }) {
+      let after = (Context.current().info.heartbeatDetails as { after: string } | undefined)?.after ?? '';
+      let voided = 0;
+      let flagged = 0;
+      for (;;) {
+        const page = await listOrdersWithLabelRequests(db, input.dropId, after, 50);
+        if (page.length === 0) break;
+        for (const order of page) {
+          for (const carrierId of order.label_carriers_tried) {
+            const carrier = carrierById(carrierId);
+            for (const label of await carrier.listLabels(order.order_id)) {
+              if (label.labelId === order.label_id) continue;
+              try {
+                await carrier.voidLabel(label.labelId);
+                voided += 1;
+                await recordEvent(db, { dropId: input.dropId, orderId: order.order_id, kind: 'order.stray_label_voided', data: { carrier: carrierId, labelId: label.labelId } });
+              } catch (err) {
+                if (!(err instanceof ProviderRejectedError)) throw err;
+                flagged += 1;
+                await openException(db, {
+                  dropId: input.dropId,
+                  orderId: order.order_id,
+                  kind: 'stray_label',
+                  detail: `${carrierId} label ${label.labelId} was bought twice for this order and cannot be voided (${err.message}); claim its refund`,
+                  slaMinutes: STRAY_LABEL_SLA_MINUTES,
+                  dedupeKey: `stray-label:${carrierId}:${label.labelId}`,
+                });
+              }
+            }
+          }
+        }
+        after = page[page.length - 1]!.order_id;
+        heartbeat({ after });
+      }
+      return { voided, flagged };
     },
   };
 }

@@ -10,7 +10,7 @@ import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
 const FIXTURE_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
 /**
  * Histories of the current workflow versions. The v1 order fixtures (order-*.json without v2)
- * and drop-whole.json were recorded before orderWorkflowV2 and the drop's void-holds patch; they
+ * and drop-whole.json were recorded before orderWorkflowV2 and the drop's provider-leftovers patch; they
  * stay, so the frozen v1 code and the patch's old branch keep being replayed.
  */
 const FILES: Record<OrderPath, string> = {

@@ -55,6 +55,8 @@ export interface CarrierProvider {
   readonly carrierId: string;
   /** Label purchase has no idempotency key: callers check before they buy. */
   findLabel(orderId: string): Promise<ShippingLabel | null>;
+  /** Every live (not voided) label bought for the order: the sweep for strays. */
+  listLabels(orderId: string): Promise<ShippingLabel[]>;
   purchaseLabel(req: { orderId: string; fromNodeId: string; toRegion: string }): Promise<ShippingLabel>;
   voidLabel(labelId: string): Promise<void>;
 }

@@ -138,9 +138,12 @@ export class SimulatedCarrierAdapter extends HttpAdapter implements CarrierProvi
   }
 
   async findLabel(orderId: string) {
+    return (await this.listLabels(orderId))[0] ?? null;
+  }
+
+  async listLabels(orderId: string) {
     const { labels } = await this.http<{ labels: ShippingLabel[] }>(`${this.root}?order_id=${encodeURIComponent(orderId)}`);
-    const label = labels[0];
-    return label ? { labelId: label.labelId, carrier: label.carrier, trackingNumber: label.trackingNumber } : null;
+    return labels.map((l) => ({ labelId: l.labelId, carrier: l.carrier, trackingNumber: l.trackingNumber }));
   }
 
   async purchaseLabel(req: { orderId: string; fromNodeId: string; toRegion: string }) {

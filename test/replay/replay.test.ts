@@ -19,7 +19,7 @@ describe('replaying histories recorded from real runs', () => {
         'order-paid-picked-up.json',
         'order-pickup-expired.json',
         'order-support-marked-picked-up.json',
-        // Recorded with orderWorkflowV2 and the drop's void-unused-authorizations patch.
+        // Recorded with orderWorkflowV2 and the drop's settle-provider-leftovers patch.
         'drop-v2-whole.json',
         'order-v2-never-paid.json',
         'order-v2-paid-picked-up.json',

@@ -1,6 +1,11 @@
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { sql } from 'kysely';
+import type { ActivityDeps } from '../../activities/deps';
+import { createFulfillmentActivities } from '../../activities/fulfillment/fulfillment-activities';
+import { SIMULATED_CARRIERS } from '../../src/simulators/provider-simulator';
+import { checkOrderInvariants } from '../helpers/invariants';
 import { issueClaimCode } from '../../src/domain/claim-code';
-import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
+import { SimulatedCarrierAdapter, SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
 import { signWebhook } from '../../src/integrations/webhook-signature';
 import { reconcileDrop } from '../../src/services/reconcile';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
@@ -100,6 +105,36 @@ describe('the order saga', () => {
     } finally {
       stack.simulator.setFaults('carrier:swiftship', { down: false });
     }
+  });
+
+  it("sweeps a drop's stray labels: voids what can be voided, hands the rest to support, keeps the order's own", async () => {
+    const order = await stack.db.selectFrom('orders').selectAll().where('drop_id', '=', 'saga-fallback').executeTakeFirstOrThrow();
+    expect(order.state).toBe('shipped');
+    // Two late purchases for the same order landing at the carrier it used: one already moving.
+    const buy = () =>
+      fetch(`${stack.providerUrl}/carriers/parcelnow/labels`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ order_id: order.order_id, from_node: 'north-locker', to_region: 'west' }),
+      }).then((r) => r.json() as Promise<{ labelId: string }>);
+    const moving = await buy();
+    const parcelnow = stack.simulator.carriers.get('parcelnow')!;
+    await eventually('the stray to move', async () => (parcelnow.labels.get(moving.labelId)!.tracking !== 'label_created' ? true : undefined));
+    const idle = await buy();
+
+    const env = new MockActivityEnvironment();
+    const activities = createFulfillmentActivities({
+      db: stack.db,
+      carriers: SIMULATED_CARRIERS.map((c) => new SimulatedCarrierAdapter(stack.providerUrl, c)),
+    } as unknown as ActivityDeps);
+    const swept = await env.run(activities.voidStrayLabels, { dropId: 'saga-fallback' });
+    expect(swept).toEqual({ voided: 1, flagged: 1 });
+    expect(parcelnow.labels.get(idle.labelId)!.voided).toBe(true);
+    expect(parcelnow.labels.get(moving.labelId)!.voided).toBe(false);
+    expect(parcelnow.labels.get(order.label_id!)!.voided).toBe(false);
+    const exception = await stack.db.selectFrom('exceptions').selectAll().where('order_id', '=', order.order_id).where('kind', '=', 'stray_label').executeTakeFirstOrThrow();
+    expect(exception.dedupe_key).toBe(`stray-label:parcelnow:${moving.labelId}`);
+    expect(await checkOrderInvariants(stack, 'saga-fallback')).toEqual([]);
   });
 
   it('authorize_at_entry: holds at registration, captured for winners, voided for everyone else once the drop settles', async () => {

@@ -162,9 +162,13 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
     }
   }
 
-  // authorize_at_entry: every hold not captured is released (a no-op for pay-after-win drops).
-  // Added after drops were running: replaying their histories must skip it.
-  if (patched('void-unused-authorizations')) await batch.voidUnusedAuthorizations({ dropId });
+  // Leftovers at the providers once every order is final: card holds not captured
+  // (authorize_at_entry) and labels bought by requests we had given up on. Added after drops
+  // were running: replaying their histories must skip it.
+  if (patched('settle-provider-leftovers')) {
+    await batch.voidUnusedAuthorizations({ dropId });
+    await batch.voidStrayLabels({ dropId });
+  }
 
   // post-mortem after the published delay
   await enter('post_mortem_pending');

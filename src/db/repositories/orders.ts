@@ -136,3 +136,16 @@ export async function advanceTracking(db: Q, labelId: string, status: (typeof TR
     .returningAll()
     .executeTakeFirst();
 }
+
+/** Orders of a drop that asked a carrier for a label, a page at a time (the stray-label sweep). */
+export async function listOrdersWithLabelRequests(db: Q, dropId: string, afterOrderId: string, limit: number) {
+  return db
+    .selectFrom('orders')
+    .select(['order_id', 'label_id', 'label_carriers_tried'])
+    .where('drop_id', '=', dropId)
+    .where('order_id', '>', afterOrderId)
+    .where(sql<boolean>`cardinality(label_carriers_tried) > 0`)
+    .orderBy('order_id')
+    .limit(limit)
+    .execute();
+}
