@@ -12,6 +12,7 @@ import {
 } from '../../src/db/repositories/orders';
 import { ProviderRejectedError, ProviderUnavailableError, type ShippingLabel } from '../../src/integrations/providers';
 import type { ActivityDeps } from '../deps';
+import { askAgainOnTransientFailure } from '../provider-errors';
 
 const STRAY_LABEL_SLA_MINUTES = 24 * 60;
 
@@ -87,10 +88,10 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
         for (const order of page) {
           for (const carrierId of order.label_carriers_tried) {
             const carrier = carrierById(carrierId);
-            for (const label of await carrier.listLabels(order.order_id)) {
+            for (const label of await askAgainOnTransientFailure(() => carrier.listLabels(order.order_id))) {
               if (label.labelId === order.label_id) continue;
               try {
-                await carrier.voidLabel(label.labelId);
+                await askAgainOnTransientFailure(() => carrier.voidLabel(label.labelId));
                 voided += 1;
                 await recordEvent(db, { dropId: input.dropId, orderId: order.order_id, kind: 'order.stray_label_voided', data: { carrier: carrierId, labelId: label.labelId } });
               } catch (err) {
@@ -107,9 +108,10 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
               }
             }
           }
+          // Progress per order: a retry of the activity starts after the last order swept.
+          after = order.order_id;
+          heartbeat({ after });
         }
-        after = page[page.length - 1]!.order_id;
-        heartbeat({ after });
       }
       return { voided, flagged };
     },

@@ -5,7 +5,7 @@ import { post } from '../../src/db/repositories/ledger';
 import { ProviderRejectedError } from '../../src/integrations/providers';
 import { authorizationKey } from '../../src/services/authorizations';
 import type { ActivityDeps } from '../deps';
-import { failFastOnRejection } from '../provider-errors';
+import { askAgainOnTransientFailure, failFastOnRejection } from '../provider-errors';
 
 /** Idempotency keys come from business ids, never from a run id: a reset must not pay twice. */
 const key = (dropId: string, orderId: string, step: string) => `drop:${dropId}:order:${orderId}:${step}:v1`;
@@ -130,12 +130,16 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
       for (;;) {
         const page = await listOpenAuthorizations(db, input.dropId, after, 50);
         if (page.length === 0) break;
+        // A page at a time, each call asked again in place when it fails for a moment, so a
+        // flaky provider slows the sweep down without throwing its progress away.
         await Promise.all(
           page.map(async (held) => {
-            const intent = await failFastOnRejection(() => payments.retrievePaymentIntent(held.payment_intent_id));
+            const intent = await failFastOnRejection(() => askAgainOnTransientFailure(() => payments.retrievePaymentIntent(held.payment_intent_id)));
             if (intent.status === 'succeeded') return void (await advanceAuthorization(db, held.payment_intent_id, 'captured'));
             if (intent.status !== 'canceled') {
-              await failFastOnRejection(() => payments.cancelPaymentIntent(held.payment_intent_id, authorizationKey(input.dropId, held.entry_id, 'void')));
+              await failFastOnRejection(() =>
+                askAgainOnTransientFailure(() => payments.cancelPaymentIntent(held.payment_intent_id, authorizationKey(input.dropId, held.entry_id, 'void'))),
+              );
             }
             await advanceAuthorization(db, held.payment_intent_id, 'voided');
             voided += 1;
