@@ -107,6 +107,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     stops.push(() => nativeConnection.close());
     let worker: Worker | null = null;
     if (opts.worker !== false) {
+      const workerDb = createDb(databaseUrl, { max: 20 });
+      stops.push(() => workerDb.destroy());
       const adapter = { timeoutMs: opts.providerTimeoutMs };
       const w = await createDropWorker({
         connection: nativeConnection,
@@ -114,7 +116,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         taskQueue,
         workflowBundle: opts.workflowBundle,
         deps: {
-          db,
+          // The worker's own pool, as in production where it is its own process: 200 concurrent
+          // activities must not starve the API of connections.
+          db: workerDb,
           temporal: client,
           taskQueue,
           payments: new SimulatedPaymentAdapter(providerUrl, adapter),

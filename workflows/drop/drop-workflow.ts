@@ -72,7 +72,9 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
       await condition(() => registrationFrozen);
       return status();
     },
-    { validator: () => requirePhase('registration', 'paused') },
+    // 'announcing' too: the read model says "registration" as soon as the announce activity has
+    // written it, a moment before this workflow hears back; a close in that moment is honoured.
+    { validator: () => requirePhase('announcing', 'registration', 'paused') },
   );
 
   setHandler(
