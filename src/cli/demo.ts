@@ -1,3 +1,4 @@
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT, startStack } from '../devstack/stack';
@@ -15,8 +16,12 @@ export async function runDemo(): Promise<number> {
   const started = Date.now();
   const log = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`);
   log('starting the stack (Temporal dev server, PostgreSQL, provider simulators, worker, API)');
+  // A fresh start every time: the simulators keep their state in memory, so the workflows of an
+  // earlier, interrupted demo could not finish against them and would only load this run.
+  const dataDir = join(PROJECT_ROOT, '.data', 'demo');
+  rmSync(dataDir, { recursive: true, force: true });
   const stack = await startStack({
-    dataDir: join(PROJECT_ROOT, '.data', 'demo'),
+    dataDir,
     temporalPort: await freePort(),
     temporalUiPort: await freePort(),
     postgresPort: await freePort(),
