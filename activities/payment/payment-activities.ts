@@ -18,6 +18,19 @@ export const ledgerAccounts = {
 };
 
 export function createPaymentActivities({ db, payments, claimSecret }: ActivityDeps) {
+  /** The money the provider captured for an order, posted once (one business key per order). */
+  const postCapture = (dropId: string, orderId: string, cents: number) =>
+    post(db, {
+      idempotencyKey: key(dropId, orderId, 'capture'),
+      dropId,
+      orderId,
+      kind: 'payment_captured',
+      lines: [
+        { account: ledgerAccounts.providerClearing, amountCents: cents },
+        { account: ledgerAccounts.sales(dropId), amountCents: -cents },
+      ],
+    });
+
   return {
     async createPaymentIntent(input: { dropId: string; orderId: string; amountCents: number; currency: string }) {
       const intent = await failFastOnRejection(() =>
@@ -39,16 +52,7 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
     async confirmPayment(input: { dropId: string; orderId: string; paymentIntentId: string }) {
       const intent = await failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
       if (intent.status !== 'succeeded') return { paid: false };
-      await post(db, {
-        idempotencyKey: key(input.dropId, input.orderId, 'capture'),
-        dropId: input.dropId,
-        orderId: input.orderId,
-        kind: 'payment_captured',
-        lines: [
-          { account: ledgerAccounts.providerClearing, amountCents: intent.amountReceivedCents },
-          { account: ledgerAccounts.sales(input.dropId), amountCents: -intent.amountReceivedCents },
-        ],
-      });
+      await postCapture(input.dropId, input.orderId, intent.amountReceivedCents);
       return { paid: true };
     },
 
@@ -106,16 +110,7 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
         }
       }
       if (intent.status !== 'succeeded') return { outcome: 'not_authorized' as const, paymentIntentId: null };
-      await post(db, {
-        idempotencyKey: key(input.dropId, input.orderId, 'capture'),
-        dropId: input.dropId,
-        orderId: input.orderId,
-        kind: 'payment_captured',
-        lines: [
-          { account: ledgerAccounts.providerClearing, amountCents: intent.amountReceivedCents },
-          { account: ledgerAccounts.sales(input.dropId), amountCents: -intent.amountReceivedCents },
-        ],
-      });
+      await postCapture(input.dropId, input.orderId, intent.amountReceivedCents);
       await advanceAuthorization(db, held.payment_intent_id, 'captured');
       return { outcome: 'captured' as const, paymentIntentId: held.payment_intent_id };
     },
