@@ -204,12 +204,14 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
 
   /** pay_after_win: a pay link and a pay window; a decline or a lapse releases the unit. */
   async function payWindow(): Promise<'paid' | OrderOutcome> {
-    const intent = await provider.createPaymentIntent({ dropId, orderId, amountCents: input.amountCents, currency: input.currency });
-    paymentIntentId = intent.paymentIntentId;
+    const newIntent = () => provider.createPaymentIntent({ dropId, orderId, amountCents: input.amountCents, currency: input.currency });
     let paidLate = false;
+    // Registered before the intent exists: an intent made by a request whose answer never came
+    // back is still voided (asking again with the same key returns that intent).
     undos.push({
       step: 'void payment',
       run: async () => {
+        if (!paymentIntentId) paymentIntentId = (await newIntent()).paymentIntentId;
         const { outcome } = await provider.cancelPaymentIntent({ dropId, orderId, paymentIntentId });
         // Paid in the last moment: we took money we will not use, so give it back.
         if (outcome === 'already_paid') {
@@ -220,6 +222,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
         }
       },
     });
+    const intent = await newIntent();
+    paymentIntentId = intent.paymentIntentId;
     const payDeadline = Date.now() + input.paymentSeconds * 1000;
     await moveTo('awaiting_payment', { paymentIntentId, payLink: intent.payLink, payDeadline });
 
