@@ -1,4 +1,4 @@
-import { seededRandom } from './faults';
+import { seededRandom } from '../demo/api-client';
 
 /**
  * SIMULATOR — the entrants, for benchmarks and load tests: when a payment intent is created

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { seededRandom } from '../demo/api-client';
 
 /**
  * SIMULATOR fault injection, seeded so a run can be repeated. Each provider (payments, each
@@ -33,18 +34,6 @@ export const NO_FAULTS: FaultProfile = {
   webhookJitterMs: 0,
   down: false,
 };
-
-/** mulberry32: a tiny seeded PRNG; good enough to pick faults repeatably. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
