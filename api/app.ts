@@ -35,6 +35,11 @@ export function createApp(appDeps: AppDeps): express.Express & { closeIntake(): 
     app.post('/bench/noop', json, (_req, res) => {
       res.status(201).json({ ok: true });
     });
+    // How busy this process's event loop has been since it started (the benchmark diffs two reads).
+    app.get('/bench/loop', (_req, res) => {
+      const { idle, active } = performance.eventLoopUtilization();
+      res.json({ idle, active });
+    });
   }
   // Registration first: it is the hot path, so it walks no other router's routes.
   app.use(entryRoutes(deps, json));

@@ -124,7 +124,7 @@ async function bulkLoad(db: Db, dropId: string, count: number): Promise<void> {
         let text = '';
         for (let k = 0; k < n; k++) {
           const t = TIERS[(start + k) % 3]!;
-          text += `${dropId}\te${ids.slice(k * 24, k * 24 + 24)}\t${identities.slice(k * 64, k * 64 + 64)}\t${t.tier}\t${t.weight}\t${REGIONS[(start + k) % 4]}\n`;
+          text += `${dropId}\te${ids.slice(k * 24, k * 24 + 24)}\t\\\\x${identities.slice(k * 64, k * 64 + 64)}\t${t.tier}\t${t.weight}\t${REGIONS[(start + k) % 4]}\n`;
         }
         yield text;
       }

@@ -1,8 +1,10 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { DropsApiClient } from '../src/demo/api-client';
+import { secretsEnv } from '../src/config';
+import { freePort } from '../src/devstack/ports';
 import { PROJECT_ROOT } from '../src/devstack/stack';
 import { benchLog, startBenchStack } from './bench-stack';
 
@@ -36,9 +38,29 @@ export async function runIntakeBench(args: string[]): Promise<number> {
   const intakeOptions = Object.fromEntries(
     Object.entries({ maxBatch: num('--batch'), maxInFlight: num('--in-flight'), maxQueued: num('--queue'), minBatchWhileBusy: num('--min-busy') }).filter(([, v]) => v !== undefined),
   );
-  const stack = await startBenchStack('intake', log, { benchNoopRoute: true, intakeOptions });
+  const stack = await startBenchStack('intake', log);
+  // The API under test runs as its own process, as `drops api` does in production: the stack's
+  // process also hosts the worker and the provider simulators, which are not part of intake.
+  const apiPort = await freePort();
+  // DROPS_BENCH_API_NODE_FLAGS: Node flags for that process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeFlags = process.env.DROPS_BENCH_API_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
+  const apiProcess = spawn(process.execPath, [...nodeFlags, join(PROJECT_ROOT, 'bin', 'drops.js'), 'bench', 'intake-api'], {
+    env: {
+      ...process.env,
+      ...secretsEnv(stack.secrets),
+      DATABASE_URL: stack.databaseUrl,
+      TEMPORAL_ADDRESS: stack.temporalAddress,
+      TEMPORAL_TASK_QUEUE: stack.taskQueue,
+      DROPS_PROVIDER_URL: stack.providerUrl,
+      API_PORT: String(apiPort),
+      DROPS_BENCH_INTAKE_OPTIONS: JSON.stringify(intakeOptions),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const apiUrl = `http://127.0.0.1:${apiPort}`;
   try {
-    const api = new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey });
+    await waitForHealthy(apiUrl, apiProcess);
+    const api = new DropsApiClient(apiUrl, { ops: stack.secrets.opsApiKey });
     const dropId = 'bench-intake';
     const launched = await api.call('POST', '/v1/drops', {
       as: 'ops',
@@ -54,11 +76,12 @@ export async function runIntakeBench(args: string[]): Promise<number> {
     if (launched.status !== 201) throw new Error(`launch failed: ${launched.status} ${JSON.stringify(launched.body)}`);
     await waitForPhase(stack.db, dropId, 'registration');
 
+    const loop = async () => (await fetch(`${apiUrl}/bench/loop`).then((r) => r.json())) as { idle: number; active: number };
     const load = async (path: string, secs: number): Promise<LoadResult & { apiLoopBusy: number }> => {
       const out = join(stack.dataDir, `load-${Date.now()}.json`);
-      const elu = performance.eventLoopUtilization();
+      const before = await loop();
       await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'drops.js'), 'bench', 'intake-load', stack.apiUrl, path, String(secs), String(CONNECTIONS), out], {
+        const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'drops.js'), 'bench', 'intake-load', apiUrl, path, String(secs), String(CONNECTIONS), out], {
           stdio: 'inherit',
         });
         child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`load generator exited ${code}`))));
@@ -66,7 +89,9 @@ export async function runIntakeBench(args: string[]): Promise<number> {
       const r = JSON.parse(readFileSync(out, 'utf8')) as LoadResult;
       rmSync(out);
       // How busy the API's event loop was: 1.0 means the API process itself was the ceiling.
-      return { ...r, apiLoopBusy: Number(performance.eventLoopUtilization(elu).utilization.toFixed(3)) };
+      const after = await loop();
+      const active = after.active - before.active;
+      return { ...r, apiLoopBusy: Number((active / (active + after.idle - before.idle)).toFixed(3)) };
     };
     const entryPath = `/v1/drops/${dropId}/entries`;
     // Warm-up is not measured: JIT, Postgres' buffers and indexes, the intake thread's connections.
@@ -121,7 +146,23 @@ export async function runIntakeBench(args: string[]): Promise<number> {
     console.log(JSON.stringify(figures));
     return lostAcknowledged === 0 ? 0 : 1;
   } finally {
+    if (apiProcess.exitCode === null) {
+      const exited = new Promise((r) => apiProcess.once('exit', r));
+      apiProcess.kill('SIGTERM');
+      await exited;
+    }
     await stack.stop();
+  }
+}
+
+async function waitForHealthy(apiUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the API process exited (${child.exitCode})`);
+    const ok = await fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`the API at ${apiUrl} did not come up`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }
 

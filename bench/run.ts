@@ -2,6 +2,7 @@ import { runDrawBench } from './draw';
 import { runIntakeBench } from './intake';
 import { runIntakeLoad } from './intake-load';
 import { runOrdersBench } from './orders';
+import { runApi } from '../src/cli/services';
 
 /** `npm run bench -- <name>`: each benchmark prints one JSON object as its last line. */
 export async function runBench(args: string[]): Promise<number> {
@@ -13,6 +14,11 @@ export async function runBench(args: string[]): Promise<number> {
       return runDrawBench(rest);
     case 'orders':
       return runOrdersBench(rest);
+    case 'intake-api':
+      // the API under test, its own process as in production (spawned by the intake benchmark);
+      // exits cleanly when the benchmark is done with it, so a --cpu-prof profile gets written
+      process.once('SIGTERM', () => process.exit(0));
+      return runApi({ benchNoopRoute: true, intakeOptions: JSON.parse(process.env.DROPS_BENCH_INTAKE_OPTIONS ?? '{}') });
     case 'intake-load':
       // the load generator's own process (spawned by the intake benchmark)
       return runIntakeLoad(rest);

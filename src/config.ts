@@ -74,3 +74,16 @@ export function requireSecrets(config: EnvConfig): ApiSecrets {
   if (missing.length > 0) throw new Error(`missing secrets: ${missing.join(', ')}`);
   return secrets;
 }
+
+/** The environment that `requireSecrets` reads them back from: for starting our own child processes. */
+export function secretsEnv(secrets: ApiSecrets): Record<string, string> {
+  return {
+    DROPS_OPS_API_KEY: secrets.opsApiKey,
+    DROPS_SUPPORT_API_KEY: secrets.supportApiKey,
+    DROPS_IDENTITY_SECRET: secrets.identitySecret,
+    DROPS_WEBHOOK_SECRET_PAYMENTS: secrets.webhookSecrets.payments,
+    DROPS_WEBHOOK_SECRET_CARRIERS: secrets.webhookSecrets.carriers,
+    DROPS_WEBHOOK_SECRET_LOCKERS: secrets.webhookSecrets.lockers,
+    DROPS_CLAIM_SECRET: secrets.claimSecret,
+  };
+}

@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
+import type { IntakeQueueOptions } from '../services/intake/intake-queue';
 import { readEnvConfig, requireSecrets } from '../config';
 import { createDb, migrateToLatest } from '../db/connection';
 import { paymentProviderFromConfig } from '../integrations/payment-adapters';
@@ -44,7 +45,8 @@ export async function runWorker(): Promise<number> {
   return 0;
 }
 
-export async function runApi(): Promise<number> {
+/** `benchNoopRoute`/`intakeOptions`: only the intake benchmark's own API process sets them. */
+export async function runApi(opts: { benchNoopRoute?: boolean; intakeOptions?: Partial<IntakeQueueOptions> } = {}): Promise<number> {
   const config = readEnvConfig();
   const secrets = requireSecrets(config);
   const databaseUrl = requireDatabaseUrl(config.DATABASE_URL);
@@ -58,6 +60,7 @@ export async function runApi(): Promise<number> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     secrets,
     payments: paymentProviderFromConfig(config),
+    ...opts,
   });
   await new Promise<void>((resolve, reject) => {
     app.listen(config.API_PORT, '0.0.0.0', (err?: Error) => (err ? reject(err) : resolve()));

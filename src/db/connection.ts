@@ -4,6 +4,7 @@ import type { Database } from './schema';
 import * as initial from './migrations/0001_initial';
 import * as intakeAndDraw from './migrations/0002_intake_and_draw';
 import * as orderSaga from './migrations/0003_order_saga';
+import * as intakeKeys from './migrations/0004_intake_keys';
 
 export type Db = Kysely<Database>;
 
@@ -33,6 +34,7 @@ const migrations: Record<string, Migration> = {
   '0001_initial': initial,
   '0002_intake_and_draw': intakeAndDraw,
   '0003_order_saga': orderSaga,
+  '0004_intake_keys': intakeKeys,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -54,15 +54,17 @@ export interface EntriesTable {
   drop_id: string;
   entry_id: string;
   /** HMAC of the normalised identity: dedupes people without storing who they are here. */
-  identity_hash: string;
+  identity_hash: Buffer;
+  /** HMAC of the normalised phone number, when one was given: a second identity. */
+  phone_hash: Buffer | null;
   tier: string;
   weight: number;
   region: string;
   /** The community pass redeemed by this entry (single use per drop). */
   pass_id: string | null;
   /** sha256 of the Idempotency-Key that created the entry, and of that request's content. */
-  idempotency_key_hash: string | null;
-  request_hash: string | null;
+  idempotency_key_hash: Buffer | null;
+  request_hash: Buffer | null;
   created_at: Generated<Date>;
 }
 

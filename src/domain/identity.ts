@@ -16,6 +16,14 @@ export function identityHash(secret: string, dropId: string, email: string): str
   return createHmac('sha256', secret).update(`${dropId}\n${normaliseEmail(email)}`).digest('hex');
 }
 
+/**
+ * The phone number is a second identity: someone back with another e-mail but the same phone
+ * is the same person. Its own key, so a phone hash can never equal an e-mail's.
+ */
+export function phoneHash(phoneKey: Buffer, dropId: string, phone: string): string {
+  return createHmac('sha256', phoneKey).update(`${dropId}\n${phone}`).digest('hex');
+}
+
 /** Random bytes drawn in blocks: one system call per 1,024 entry ids instead of one each. */
 const ENTROPY_BLOCK = 12 * 1024;
 let entropy = Buffer.alloc(0);
@@ -32,7 +40,7 @@ export function newEntryId(): string {
 }
 
 /** One server secret, separate keys per purpose (a leaked receipt key says nothing of identities). */
-export function deriveKey(secret: string, purpose: 'receipt' | 'pass'): Buffer {
+export function deriveKey(secret: string, purpose: 'receipt' | 'pass' | 'phone'): Buffer {
   return createHmac('sha256', secret).update(`drops-key:${purpose}`).digest();
 }
 

@@ -64,6 +64,24 @@ describe('registration intake', () => {
     expect((await stack.api.call('GET', `${entriesPath}/${first.body.entryId}`, { headers: { 'x-receipt-secret': 'nope' } })).status).toBe(404);
   });
 
+  it('treats the same phone number as the same person, and keeps contacts off the entry row', async () => {
+    const first = await stack.api.call('POST', entriesPath, { body: { email: 'phone-owner@example.test', phone: '+44 20 7946 0000', region: 'north' } });
+    expect(first.status).toBe(201);
+    const before = await countEntries();
+    const again = await stack.api.call('POST', entriesPath, { body: { email: 'another-inbox@example.test', phone: '+44 (0)20-7946-0000'.replace('(0)', ''), region: 'north' } });
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ entryId: first.body.entryId, duplicate: true });
+    expect(again.body.receiptSecret).toBeUndefined();
+    expect(await countEntries()).toBe(before);
+    // a different phone with a fresh e-mail is a different person
+    expect((await stack.api.call('POST', entriesPath, { body: { email: 'neighbour@example.test', phone: '+44 20 7946 0001', region: 'north' } })).status).toBe(201);
+    const contact = await stack.db.selectFrom('entrant_contacts').selectAll().where('entry_id', '=', first.body.entryId).executeTakeFirstOrThrow();
+    expect(contact).toMatchObject({ email: 'phone-owner@example.test', phone: '+442079460000' });
+    const entry = await stack.db.selectFrom('entries').selectAll().where('entry_id', '=', first.body.entryId).executeTakeFirstOrThrow();
+    expect(JSON.stringify(entry)).not.toContain('phone-owner');
+    expect(JSON.stringify(entry)).not.toContain('7946');
+  });
+
   it.each([
     ['malformed JSON', { rawBody: '{"email": "a@b.test", "region": ' }, 400, 'invalid_json'],
     ['an oversized body', { rawBody: JSON.stringify({ email: 'big@example.test', region: 'north', pad: 'x'.repeat(70_000) }) }, 413, 'payload_too_large'],

@@ -8,13 +8,7 @@ import type { Database } from '../schema';
  * live in the lock manager: unlike `FOR SHARE` on the drop row, concurrent intake transactions
  * write nothing and share the lock for free.
  */
-const INTAKE_LOCK_CLASS = 7301;
-
-export async function holdIntakeLocks(trx: Kysely<Database>, dropIds: readonly string[]): Promise<void> {
-  // Sorted, so two batches never wait on each other in opposite orders.
-  const sorted = [...dropIds].sort();
-  await sql`SELECT pg_advisory_xact_lock_shared(${INTAKE_LOCK_CLASS}, hashtext(d)) FROM unnest(${sorted}::text[]) AS d`.execute(trx);
-}
+export const INTAKE_LOCK_CLASS = 7301;
 
 export async function takeFreezeLock(trx: Kysely<Database>, dropId: string): Promise<void> {
   await sql`SELECT pg_advisory_xact_lock(${INTAKE_LOCK_CLASS}, hashtext(${dropId}))`.execute(trx);

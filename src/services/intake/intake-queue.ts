@@ -30,6 +30,8 @@ interface Waiting {
   reject: (e: unknown) => void;
 }
 
+const TRACE = Boolean(process.env.DROPS_INTAKE_TRACE);
+
 const THREAD_SOURCE = (tsxCjs: string, entry: string) => `require(${JSON.stringify(tsxCjs)}); require(${JSON.stringify(entry)});`;
 
 /**
@@ -42,6 +44,7 @@ const THREAD_SOURCE = (tsxCjs: string, entry: string) => `require(${JSON.stringi
 export class EntryIntakeQueue {
   private queue: Waiting[] = [];
   private inFlight = new Map<number, Waiting[]>();
+  private sentAt = new Map<number, number>();
   private nextBatchId = 1;
   private scheduled = false;
   private readonly opts: IntakeQueueOptions;
@@ -96,13 +99,18 @@ export class EntryIntakeQueue {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      while (this.maySend()) {
-        const batch = this.takeBatch();
-        const batchId = this.nextBatchId++;
-        this.inFlight.set(batchId, batch);
-        this.thread.postMessage({ batchId, requests: batch.map((w) => w.request) });
-      }
+      this.sendWhatMay();
     });
+  }
+
+  private sendWhatMay(): void {
+    while (this.maySend()) {
+      const batch = this.takeBatch();
+      const batchId = this.nextBatchId++;
+      this.inFlight.set(batchId, batch);
+      if (TRACE) this.sentAt.set(batchId, performance.now());
+      this.thread.postMessage({ batchId, requests: batch.map((w) => w.request) });
+    }
   }
 
   private maySend(): boolean {
@@ -114,6 +122,14 @@ export class EntryIntakeQueue {
     const batch = this.inFlight.get(reply.batchId);
     if (!batch) return;
     this.inFlight.delete(reply.batchId);
+    if (TRACE) {
+      const t = performance.now();
+      console.log(`[intake] queue batch ${batch.length} round trip ${(t - this.sentAt.get(reply.batchId)!).toFixed(1)} ms, waiting ${this.queue.length}`);
+      this.sentAt.delete(reply.batchId);
+    }
+    // The registrations that arrived while this batch was written go to the thread before this
+    // batch's answers are written out: the next commit overlaps the HTTP work of this one.
+    this.sendWhatMay();
     if ('error' in reply) {
       console.error(`[intake] batch of ${batch.length} not written: ${reply.error}`);
       const unavailable = new ApiError(503, 'database_unavailable', 'registration could not be saved; try again', undefined, 1);
@@ -121,7 +137,6 @@ export class EntryIntakeQueue {
     } else {
       batch.forEach((w, i) => w.resolve(reply.outcomes[i]!));
     }
-    this.schedule();
   }
 
   private failAll(): void {
@@ -134,7 +149,7 @@ export class EntryIntakeQueue {
 
   /**
    * Takes up to maxBatch registrations in arrival order, leaving for the next batch any that
-   * share an identity, idempotency key or pass with one already taken: the next batch then sees
+   * share an identity (e-mail or phone), idempotency key or pass with one already taken: the next batch then sees
    * the first one committed, exactly as if they had been sent one after the other.
    */
   private takeBatch(): Waiting[] {
@@ -146,17 +161,16 @@ export class EntryIntakeQueue {
         left.push(w);
         continue;
       }
-      const { dropId, email, idempotencyKey, passId } = w.request;
-      const a = `i\n${dropId}\n${email}`;
-      const b = idempotencyKey === null ? null : `k\n${dropId}\n${idempotencyKey}`;
-      const c = passId === null ? null : `p\n${dropId}\n${passId}`;
-      if (seen.has(a) || (b !== null && seen.has(b)) || (c !== null && seen.has(c))) {
+      const { dropId, email, phone, idempotencyKey, passId } = w.request;
+      const keys = [`i\n${dropId}\n${email}`];
+      if (phone !== null) keys.push(`f\n${dropId}\n${phone}`);
+      if (idempotencyKey !== null) keys.push(`k\n${dropId}\n${idempotencyKey}`);
+      if (passId !== null) keys.push(`p\n${dropId}\n${passId}`);
+      if (keys.some((k) => seen.has(k))) {
         left.push(w);
         continue;
       }
-      seen.add(a);
-      if (b !== null) seen.add(b);
-      if (c !== null) seen.add(c);
+      keys.forEach((k) => seen.add(k));
       taken.push(w);
     }
     this.queue = left;

@@ -13,6 +13,7 @@ import type { BatchReply, BatchRequest, ThreadOutcome } from './protocol';
 const { databaseUrl, identitySecret, poolSize } = workerData as { databaseUrl: string; identitySecret: string; poolSize: number };
 const db = createDb(databaseUrl, { max: poolSize });
 const receiptKey = deriveKey(identitySecret, 'receipt');
+const phoneKey = deriveKey(identitySecret, 'phone');
 
 parentPort!.on('message', (msg: BatchRequest | 'stop') => {
   if (msg === 'stop') {
@@ -24,10 +25,11 @@ parentPort!.on('message', (msg: BatchRequest | 'stop') => {
 
 async function handle({ batchId, requests }: BatchRequest): Promise<BatchReply> {
   try {
-    const items = requests.map((r: IntakeRequest) => prepareIntakeItem(identitySecret, r));
+    const received = performance.now();
+    const items = requests.map((r: IntakeRequest) => prepareIntakeItem(identitySecret, phoneKey, r));
     const started = performance.now();
     const outcomes = await insertEntryBatch(db, items);
-    if (process.env.DROPS_INTAKE_TRACE) console.log(`[intake] batch ${requests.length} in ${(performance.now() - started).toFixed(1)} ms`);
+    const written = performance.now();
     const withSecrets: ThreadOutcome[] = outcomes.map((o, i) => {
       const dropId = items[i]!.dropId;
       switch (o.kind) {
@@ -40,6 +42,10 @@ async function handle({ batchId, requests }: BatchRequest): Promise<BatchReply> 
           return o;
       }
     });
+    if (process.env.DROPS_INTAKE_TRACE) {
+      const ms = (a: number, b: number) => (b - a).toFixed(1);
+      console.log(`[intake] batch ${requests.length} in ${ms(started, written)} ms (prepare ${ms(received, started)}, receipts ${ms(written, performance.now())})`);
+    }
     return { batchId, outcomes: withSecrets };
   } catch (err) {
     return { batchId, error: (err as Error)?.message ?? String(err) };

@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import type { IntakeItem } from '../../db/repositories/entry-intake';
-import { identityHash, newEntryId } from '../../domain/identity';
+import { identityHash, newEntryId, phoneHash } from '../../domain/identity';
 
 /** A validated registration as the API hands it to the intake thread (nothing secret-derived yet). */
 export interface IntakeRequest {
@@ -16,11 +16,12 @@ export interface IntakeRequest {
 }
 
 /** The keyed hashes and the new entry id, computed off the API's event loop. */
-export function prepareIntakeItem(identitySecret: string, r: IntakeRequest): IntakeItem {
+export function prepareIntakeItem(identitySecret: string, phoneKey: Buffer, r: IntakeRequest): IntakeItem {
   return {
     dropId: r.dropId,
     entryId: newEntryId(),
     identityHash: identityHash(identitySecret, r.dropId, r.email),
+    phoneHash: r.phone === null ? null : phoneHash(phoneKey, r.dropId, r.phone),
     tier: r.tier,
     weight: r.weight,
     region: r.region,
