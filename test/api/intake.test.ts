@@ -82,6 +82,14 @@ describe('registration intake', () => {
     expect(JSON.stringify(entry)).not.toContain('7946');
   });
 
+  it("stores an e-mail with quotes exactly (the batch's JSON literal is escaped)", async () => {
+    const email = "O'Brien+'--@example.test";
+    const res = await stack.api.call('POST', entriesPath, { body: { email, region: 'north' } });
+    expect(res.status).toBe(201);
+    const contact = await stack.db.selectFrom('entrant_contacts').select('email').where('entry_id', '=', res.body.entryId).executeTakeFirstOrThrow();
+    expect(contact.email).toBe(email.toLowerCase());
+  });
+
   it.each([
     ['malformed JSON', { rawBody: '{"email": "a@b.test", "region": ' }, 400, 'invalid_json'],
     ['an oversized body', { rawBody: JSON.stringify({ email: 'big@example.test', region: 'north', pad: 'x'.repeat(70_000) }) }, 413, 'payload_too_large'],
