@@ -1,11 +1,9 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { DropsApiClient, mapLimit } from '../src/demo/api-client';
 import { SimulatedPaymentAdapter } from '../src/integrations/simulator-adapters';
-import { PROJECT_ROOT } from '../src/devstack/stack';
+import { spawnWorkerProcess } from '../src/devstack/worker-process';
 import { reconcileDrop } from '../src/services/reconcile';
 import { benchLog, startBenchStack } from './bench-stack';
 import { waitForPhase } from './intake';
@@ -60,17 +58,7 @@ export async function runOrdersBench(args: string[]): Promise<number> {
     log(`baseline: ${baselinePerSec.toFixed(1)} workflows/s`);
 
     // ---- the drop's worker, its own process ----
-    const worker = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'drops.js'), 'worker'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: stack.databaseUrl,
-        TEMPORAL_ADDRESS: stack.temporalAddress,
-        TEMPORAL_TASK_QUEUE: stack.taskQueue,
-        DROPS_PROVIDER_URL: stack.providerUrl,
-        DROPS_CLAIM_SECRET: stack.secrets.claimSecret,
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    const worker = spawnWorkerProcess(stack, { stdio: ['ignore', 'ignore', 'pipe'] });
     // The worker's own log is not the benchmark's output; keep its tail for a failure.
     const workerLog: string[] = [];
     worker.stderr!.on('data', (b: Buffer) => workerLog.push(...b.toString().split('\n').slice(-5)));

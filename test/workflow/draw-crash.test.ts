@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { Client } from 'pg';
 import type { DrawRecord } from '../../src/domain/draw/record';
 import { verifyDrawRecord } from '../../src/domain/draw/record';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
+import { workerProcesses } from '../helpers/worker-process';
 
 const DROP = 'draw-crash-drop';
 const ENTRIES = 60_000;
@@ -20,39 +19,18 @@ const STALLED_CHUNK = 3;
  */
 describe('a worker killed with SIGKILL mid-draw', () => {
   let stack: TestStack;
-  const workers: ChildProcess[] = [];
-  const output: string[] = [];
-
-  const startWorker = () => {
-    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'drops.js'), 'worker'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: stack.databaseUrl,
-        TEMPORAL_ADDRESS: stack.temporalAddress,
-        TEMPORAL_TASK_QUEUE: stack.taskQueue,
-        DROPS_PROVIDER_URL: stack.providerUrl,
-        DROPS_CLAIM_SECRET: stack.secrets.claimSecret,
-        DROPS_WORKFLOW_BUNDLE: process.env.DROPS_TEST_WORKFLOW_BUNDLE,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean).slice(-20));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    workers.push(child);
-    return child;
-  };
+  const workers = workerProcesses(() => stack);
 
   beforeAll(async () => {
     stack = await startTestStack({ worker: false });
   });
   afterAll(async () => {
-    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+    workers.killAll();
     await stack?.stop();
   });
 
   it('resumes on a new worker, skips the written chunks and publishes a record that verifies', async () => {
-    startWorker();
+    const first = workers.start();
     const launched = await stack.api.call('POST', '/v1/drops', {
       as: 'ops',
       body: {
@@ -91,14 +69,14 @@ describe('a worker killed with SIGKILL mid-draw', () => {
       await eventually('every chunk but the held one written', async () => ((await countChunks()) === chunks - 1 ? true : undefined), 120_000);
       expect(await stack.db.selectFrom('draws').select('drop_id').where('drop_id', '=', DROP).executeTakeFirst()).toBeUndefined();
 
-      workers[0]!.kill('SIGKILL');
-      await eventually('the worker to die', async () => (workers[0]!.signalCode === 'SIGKILL' ? true : undefined));
+      first.kill('SIGKILL');
+      await eventually('the worker to die', async () => (first.signalCode === 'SIGKILL' ? true : undefined));
       await holder.query('ROLLBACK');
     } finally {
       await holder.end();
     }
 
-    startWorker();
+    workers.start();
     // Temporal retries the draw once its heartbeat times out (1 minute), on the new worker.
     const summary = await eventually(
       'the draw to complete on the new worker',
@@ -114,7 +92,7 @@ describe('a worker killed with SIGKILL mid-draw', () => {
     expect(res.status).toBe(200);
     const record = res.body as DrawRecord;
     const verified = verifyDrawRecord(record);
-    if (!verified.ok) console.error(verified.problems, output.slice(-40).join('\n'));
+    if (!verified.ok) console.error(verified.problems, workers.output.slice(-40).join('\n'));
     expect(verified.ok).toBe(true);
     expect(record.ranking).toHaveLength(ENTRIES);
     expect(new Set(record.ranking).size).toBe(ENTRIES);

@@ -1,10 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { sql } from 'kysely';
 import { mapLimit } from '../../src/demo/api-client';
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
 import { reconcileDrop } from '../../src/services/reconcile';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
+import { workerProcesses } from '../helpers/worker-process';
 import { checkOrderInvariants } from '../helpers/invariants';
 
 const DROP = 'crash-drop';
@@ -16,28 +15,7 @@ const UNITS = 150;
  */
 describe('a worker killed with SIGKILL mid-payment', () => {
   let stack: TestStack;
-  const workers: ChildProcess[] = [];
-  const output: string[] = [];
-
-  const startWorker = () => {
-    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'drops.js'), 'worker'], {
-      env: {
-        ...process.env,
-        DATABASE_URL: stack.databaseUrl,
-        TEMPORAL_ADDRESS: stack.temporalAddress,
-        TEMPORAL_TASK_QUEUE: stack.taskQueue,
-        DROPS_PROVIDER_URL: stack.providerUrl,
-        DROPS_CLAIM_SECRET: stack.secrets.claimSecret,
-        DROPS_WORKFLOW_BUNDLE: process.env.DROPS_TEST_WORKFLOW_BUNDLE,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const keep = (b: Buffer) => output.push(...b.toString().split('\n').filter(Boolean).slice(-20));
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
-    workers.push(child);
-    return child;
-  };
+  const workers = workerProcesses(() => stack);
 
   beforeAll(async () => {
     stack = await startTestStack({
@@ -47,12 +25,12 @@ describe('a worker killed with SIGKILL mid-payment', () => {
     });
   });
   afterAll(async () => {
-    for (const w of workers) if (w.exitCode === null && w.signalCode === null) w.kill('SIGKILL');
+    workers.killAll();
     await stack?.stop();
   });
 
   it('keeps every invariant when a new worker takes over', async () => {
-    startWorker();
+    const first = workers.start();
     const launched = await stack.api.call('POST', '/v1/drops', {
       as: 'ops',
       body: {
@@ -85,11 +63,11 @@ describe('a worker killed with SIGKILL mid-payment', () => {
       const c = await counts();
       return (c.paid ?? 0) + (c.awaiting_pickup ?? 0) + (c.shipped ?? 0) >= 10 && (c.awaiting_payment ?? 0) >= 20 ? c : undefined;
     }, 120_000);
-    workers[0]!.kill('SIGKILL');
-    await eventually('the worker to die', async () => (workers[0]!.signalCode === 'SIGKILL' ? true : undefined));
+    first.kill('SIGKILL');
+    await eventually('the worker to die', async () => (first.signalCode === 'SIGKILL' ? true : undefined));
     const paidIntentsAtKill = [...stack.simulator.payments.intents.values()].filter((i) => i.status === 'succeeded').length;
 
-    startWorker();
+    workers.start();
     await eventually(
       'every order to settle after the takeover',
       async () => ((await stack.api.call('GET', `/v1/drops/${DROP}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined),
@@ -99,7 +77,7 @@ describe('a worker killed with SIGKILL mid-payment', () => {
     expect(atKill.awaiting_payment).toBeGreaterThan(0);
     expect(paidIntentsAtKill).toBeGreaterThan(0);
     const violations = await checkOrderInvariants(stack, DROP);
-    if (violations.length > 0) console.error(output.slice(-40).join('\n'));
+    if (violations.length > 0) console.error(workers.output.slice(-40).join('\n'));
     expect(violations).toEqual([]);
     const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, DROP);
     expect(reconciled.mismatches).toEqual([]);
