@@ -63,8 +63,8 @@ export function createDrawActivities({ db }: ActivityDeps) {
       const already = resumedFrom ? await writtenChunks(db, dropId) : new Set<number>();
       const todo = Array.from({ length: chunks }, (_, c) => c).filter((c) => !already.has(c));
       let written = already.size;
-      // The winners are written beside the ranking chunks: different tables, and Postgres has
-      // a core to spare while one statement waits on its WAL.
+      // The winners are written beside the ranking chunks: different tables, and nothing needs
+      // one before the other (the summary row, written last, is what marks the draw done).
       await Promise.all([
         ...Array.from({ length: WRITERS }, async () => {
           for (let c = todo.shift(); c !== undefined; c = todo.shift()) {

@@ -56,17 +56,18 @@ const EXISTING_AS_JSON = `json_agg(json_build_object('d', drop_id, 'e', entry_id
  * Writes a batch of registrations in one round trip to Postgres, whatever the batch size: the
  * intake lock and the insert go as one simple-protocol query, which Postgres runs as one
  * implicit transaction and commits before it answers. On a loaded machine every round trip
- * is a wake-up of two processes, so this halved the batch's time against BEGIN, lock, insert,
- * lookup, COMMIT. The rows travel as one JSON literal (escaped by the driver): JSON.stringify
- * is native, per-element array escaping is not.
+ * is a wake-up of two processes: under the intake benchmark a batch of 100 took 11.5 ms this
+ * way against 16 ms as BEGIN, lock, insert, lookup, COMMIT. The rows travel as one JSON literal
+ * (escaped by the driver): JSON.stringify is native, per-element array escaping is not.
  *
  * The caller guarantees no two items share a (drop, identity), (drop, phone), (drop,
  * idempotency key) or (drop, pass).
  *
  * Replays and duplicates need no lookup up front: the same statement reads, for the rows it did
- * not insert, the entries they collided with. Only a collision with an entry committed by
- * another process after the statement began is not visible to it; a second query, after the
- * commit, finds those.
+ * not insert, the entries they collided with. A second query, after the commit, is needed
+ * only for what that read cannot explain: a collision with an entry committed by another
+ * process after the statement began, a pass already used, or a keyed request to a closed drop
+ * that is not a replay.
  */
 export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Promise<IntakeOutcome[]> {
   if (items.length === 0) return [];
