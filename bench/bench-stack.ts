@@ -2,13 +2,12 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../src/devstack/ports';
 import { PROJECT_ROOT, startStack, type Stack, type StackOptions } from '../src/devstack/stack';
-import type { IntakeQueueOptions } from '../src/services/intake/intake-queue';
 
 /** A fresh stack for one benchmark run: its own data folder, free ports, removed afterwards. */
 export async function startBenchStack(
   name: string,
   log: (l: string) => void,
-  opts: { benchNoopRoute?: boolean; intakeOptions?: Partial<IntakeQueueOptions> } & Pick<StackOptions, 'worker' | 'simulator'> = {},
+  opts: Pick<StackOptions, 'worker' | 'simulator'> = {},
 ): Promise<Stack & { dataDir: string }> {
   const dataDir = join(PROJECT_ROOT, '.data', `bench-${name}-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
@@ -19,8 +18,6 @@ export async function startBenchStack(
     postgresPort: await freePort(),
     apiPort: 0,
     log,
-    benchNoopRoute: opts.benchNoopRoute,
-    intakeOptions: opts.intakeOptions,
     worker: opts.worker,
     sdkLogLevel: 'ERROR',
     simulator: opts.simulator,

@@ -8,7 +8,6 @@ import { createDb, migrateToLatest, type Db } from '../db/connection';
 import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
 import { ProviderSimulator, SIMULATED_CARRIERS, type ProviderSimulatorOptions } from '../simulators/provider-simulator';
 import { createDropWorker } from '../worker/worker';
-import type { IntakeQueueOptions } from '../services/intake/intake-queue';
 import { ensureDatabase, startPostgres } from './postgres';
 import { loadOrCreateDevSecrets } from './secrets';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal';
@@ -29,9 +28,6 @@ export interface StackOptions {
   workflowBundle?: { codePath: string };
   secrets?: ApiSecrets;
   log?: (line: string) => void;
-  /** Benchmarks: mount the no-op baseline route on the API. */
-  benchNoopRoute?: boolean;
-  intakeOptions?: Partial<IntakeQueueOptions>;
   /** The provider SIMULATORS' seed, faults and simulated entrants. */
   simulator?: ProviderSimulatorOptions;
   /** Per provider request (default 10 s). */
@@ -142,8 +138,6 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       taskQueue,
       secrets,
       payments: new SimulatedPaymentAdapter(providerUrl, { timeoutMs: opts.providerTimeoutMs }),
-      benchNoopRoute: opts.benchNoopRoute,
-      intakeOptions: opts.intakeOptions,
     });
     stops.push(() => app.closeIntake());
     const server = await new Promise<Server>((resolve, reject) => {
