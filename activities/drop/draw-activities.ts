@@ -53,7 +53,7 @@ export function createDrawActivities({ db }: ActivityDeps) {
       clock.lap('rank');
       heartbeat({ stage: 'ranked', entries: n } satisfies DrawProgress);
       const allocation = allocate(rules, order, (i) => ({
-        entryId: frozen.ids[i]!,
+        entryId: frozen.ids.at(i),
         tier: frozen.tierNames[frozen.tierOf[i]!]!,
         region: frozen.regionNames[frozen.regionOf[i]!]!,
       }));
@@ -68,15 +68,14 @@ export function createDrawActivities({ db }: ActivityDeps) {
       await Promise.all([
         ...Array.from({ length: WRITERS }, async () => {
           for (let c = todo.shift(); c !== undefined; c = todo.shift()) {
-            const ids = Array.from(order.subarray(c * RANKING_CHUNK, (c + 1) * RANKING_CHUNK), (i) => frozen.ids[i]!);
-            await writeRankingChunk(db, dropId, c, ids);
+            await writeRankingChunk(db, dropId, c, frozen.ids.linesOf(order, c * RANKING_CHUNK, Math.min(n, (c + 1) * RANKING_CHUNK)));
             heartbeat({ stage: 'writing', entries: n, chunksWritten: ++written } satisfies DrawProgress);
           }
         }),
         insertWinners(
           db,
           dropId,
-          allocation.winnerPositions.map((position) => ({ entryId: frozen.ids[order[position]!]!, position, round: allocation.roundOf.get(position)! })),
+          allocation.winnerPositions.map((position) => ({ entryId: frozen.ids.at(order[position]!), position, round: allocation.roundOf.get(position)! })),
         ),
       ]);
       clock.lap('writeRankingAndWinners');

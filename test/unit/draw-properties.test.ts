@@ -7,6 +7,7 @@ import { ticketKeyPrefixKernelFast } from '../../src/domain/draw/sha256-midstate
 import { allocate, drawRulesOf, type DrawRules } from '../../src/domain/draw/rules';
 import { verifyDrawRecord, type DrawRecord, type RecordEntry } from '../../src/domain/draw/record';
 import { byteOrder, parseFrozenList } from '../../src/db/repositories/frozen-list';
+import { PackedIds } from '../../src/domain/draw/packed-ids';
 
 const hex = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
 const entryId = hex(12).map((h) => `e${h}`);
@@ -51,7 +52,7 @@ describe('drops-lottery-v1 properties', () => {
     fc.assert(
       fc.property(seed, fc.stringMatching(/^[a-z0-9-]{3,20}$/), entries(30), (s, dropId, list) => {
         const drawSeed = createHash('sha256').update(s).digest('hex');
-        const ids = list.map((e) => e.entryId);
+        const ids = PackedIds.of(list.map((e) => e.entryId));
         const weights = list.map((e) => e.weight);
         const [h1, l1, h2, l2] = [new Uint32Array(ids.length), new Uint16Array(ids.length), new Uint32Array(ids.length), new Uint16Array(ids.length)];
         expect(ticketKeyPrefixKernelFast(drawSeed, dropId, ids, weights, 0, ids.length, h1, l1)).toBe(true);
@@ -70,9 +71,10 @@ describe('drops-lottery-v1 properties', () => {
       fc.asyncProperty(seed, entries(200), async (s, list) => {
         const ref = rankEntries({ dropId: 'drop-p', seed: s, beacon: null, entries: list });
         const ids = list.map((e) => e.entryId);
+        const packed = PackedIds.of(ids);
         const weights = list.map((e) => e.weight);
-        expect(Array.from(rankIndices('drop-p', ref.drawSeed, { ids, weights }), (i) => ids[i])).toEqual(ref.ranking);
-        const parallel = await rankIndicesParallel('drop-p', ref.drawSeed, { ids, weights }, { threads: 2, parallelFrom: 0 });
+        expect(Array.from(rankIndices('drop-p', ref.drawSeed, { ids: packed, weights }), (i) => ids[i])).toEqual(ref.ranking);
+        const parallel = await rankIndicesParallel('drop-p', ref.drawSeed, { ids: packed, weights }, { threads: 2, parallelFrom: 0 });
         expect(Array.from(parallel, (i) => ids[i])).toEqual(ref.ranking);
       }),
       { numRuns: 15 },
@@ -126,20 +128,27 @@ describe('drops-lottery-v1 properties', () => {
     fc.assert(
       fc.property(fc.uniqueArray(entryId, { maxLength: 300 }), fc.uniqueArray(fc.string({ maxLength: 6 }), { maxLength: 50 }), (ids, odd) => {
         for (const list of [ids, odd, [...ids, ...odd]]) {
-          expect(Array.from(byteOrder(list), (i) => list[i])).toEqual([...list].sort());
+          const bytewise = [...list].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+          expect(Array.from(byteOrder(PackedIds.of(list)), (i) => list[i])).toEqual(bytewise);
         }
       }),
     );
   });
 
-  it('reads the frozen list from COPY text in any row order with the digest of the sorted list', () => {
+  it('reads the frozen list from COPY text in any row order and any chunking, with the digest of the sorted list', () => {
     fc.assert(
-      fc.property(entries(50), (list) => {
+      fc.property(entries(50), fc.array(fc.nat(), { maxLength: 8 }), (list, cuts) => {
         const text = list.map((e) => `${e.entryId}\t${e.weight}\tt${e.weight}\tnorth\n`).join('');
-        const parsed = parseFrozenList(text);
+        const bytes = Buffer.from(text);
+        const at = [...new Set(cuts.map((c) => c % (bytes.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...at].map((from, k) => bytes.subarray(from, [...at, bytes.length][k]));
         const sorted = [...list].sort((a, b) => (a.entryId < b.entryId ? -1 : 1));
-        expect(parsed.ids).toEqual(sorted.map((e) => e.entryId));
-        expect(parsed.entrantsDigest).toBe(rankEntries({ dropId: 'd', seed: 'a'.repeat(64), beacon: null, entries: list }).entrantsDigest);
+        for (const parsed of [parseFrozenList(text), parseFrozenList(chunks)]) {
+          expect(Array.from({ length: parsed.ids.length }, (_, i) => parsed.ids.at(i))).toEqual(sorted.map((e) => e.entryId));
+          expect([...parsed.weights]).toEqual(sorted.map((e) => e.weight));
+          expect(Array.from(parsed.tierOf, (t) => parsed.tierNames[t])).toEqual(sorted.map((e) => `t${e.weight}`));
+          expect(parsed.entrantsDigest).toBe(rankEntries({ dropId: 'd', seed: 'a'.repeat(64), beacon: null, entries: list }).entrantsDigest);
+        }
       }),
     );
   });

@@ -20,10 +20,11 @@ export async function writtenChunks(db: Q, dropId: string): Promise<Set<number>>
   return new Set(rows.map((r) => r.chunk));
 }
 
-export async function writeRankingChunk(db: Q, dropId: string, chunk: number, entryIds: readonly string[]): Promise<void> {
+/** One chunk of the ranking: its entry ids, one per line. */
+export async function writeRankingChunk(db: Q, dropId: string, chunk: number, entryIdLines: string): Promise<void> {
   await db
     .insertInto('draw_ranking_chunks')
-    .values({ drop_id: dropId, chunk, entry_ids: entryIds.join('\n') })
+    .values({ drop_id: dropId, chunk, entry_ids: entryIdLines })
     .onConflict((oc) => oc.columns(['drop_id', 'chunk']).doNothing())
     .execute();
 }

@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import { entryKey } from './lottery';
+import type { PackedIds } from './packed-ids';
 import { ticketKeyPrefixKernelFast, type KeyPrefixKernel } from './sha256-midstate';
 
 /**
@@ -16,7 +17,7 @@ export const keyPrefixKernelCrypto: KeyPrefixKernel<void> = (drawSeed, dropId, i
       ? (s: string) => crypto.hash('sha256', s, 'hex')
       : (s: string) => crypto.createHash('sha256').update(s).digest('hex');
   for (let i = from; i < to; i++) {
-    const base = drawSeed + ':' + dropId + ':' + ids[i] + ':';
+    const base = drawSeed + ':' + dropId + ':' + ids.at(i) + ':';
     let best = sha256(base + '0');
     const w = weights[i]!;
     for (let t = 1; t < w; t++) {
@@ -34,10 +35,10 @@ export const keyPrefixes: KeyPrefixKernel<void> = (...args) => {
 };
 
 /** Checks what the kernel assumes, once, before any hashing. */
-export function assertWeights(ids: readonly string[], weights: ArrayLike<number>): void {
+export function assertWeights(ids: PackedIds, weights: ArrayLike<number>): void {
   for (let i = 0; i < ids.length; i++) {
     const w = weights[i]!;
-    if (!Number.isInteger(w) || w < 1) throw new Error(`entry ${ids[i]} has invalid weight ${w}`);
+    if (!Number.isInteger(w) || w < 1) throw new Error(`entry ${ids.at(i)} has invalid weight ${w}`);
   }
 }
 
@@ -97,7 +98,7 @@ export function settlePrefixTies(
 }
 
 export interface FlatEntries {
-  ids: readonly string[];
+  ids: PackedIds;
   weights: ArrayLike<number>;
 }
 
@@ -123,8 +124,8 @@ export function orderFromPrefixes(
     order,
     hi,
     lo,
-    (i) => entryKey(drawSeed, dropId, { entryId: entries.ids[i]!, weight: entries.weights[i]! }),
-    (i) => entries.ids[i]!,
+    (i) => entryKey(drawSeed, dropId, { entryId: entries.ids.at(i), weight: entries.weights[i]! }),
+    (i) => entries.ids.at(i),
   );
   return order;
 }

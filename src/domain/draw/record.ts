@@ -1,4 +1,5 @@
 import { DRAW_ALGORITHM, commitmentOf, drawSeedOf, entrantsDigestOfSorted } from './lottery';
+import { PackedIds } from './packed-ids';
 import { rankIndices } from './ranking';
 import { allocate, type DrawRules, type RoundOutcome } from './rules';
 
@@ -87,7 +88,7 @@ export function verifyDrawRecord(record: DrawRecord): VerifyResult {
     problems.push(`draw seed differs: record ${record.drawSeed}, recomputed ${drawSeed}`);
   }
   const ids = entries.map((e) => e.entryId);
-  const order = rankIndices(record.dropId, drawSeed, { ids, weights: entries.map((e) => e.weight) });
+  const order = rankIndices(record.dropId, drawSeed, { ids: PackedIds.of(ids), weights: entries.map((e) => e.weight) });
   const ranking = Array.from(order, (i) => ids[i]!);
   firstDifference('ranking', record.ranking, ranking, problems);
 

@@ -1,3 +1,5 @@
+import type { PackedIds } from './packed-ids';
+
 /**
  * A key-prefix kernel writes, for entries [from, to), the first 48 bits of each entry's smallest
  * ticket key into hi (32 bits) and lo (16 bits).
@@ -5,7 +7,7 @@
 export type KeyPrefixKernel<R> = (
   drawSeed: string,
   dropId: string,
-  ids: readonly string[],
+  ids: PackedIds,
   weights: ArrayLike<number>,
   from: number,
   to: number,
@@ -78,19 +80,18 @@ export const ticketKeyPrefixKernelFast: KeyPrefixKernel<boolean> = (drawSeed, dr
   compress(new Int32Array([0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19]), mid);
   const best = new Uint32Array(8);
   const prefix = ':' + dropId + ':';
+  const idBytes = ids.bytes;
   for (let i = from; i < to; i++) {
-    const id = ids[i]!;
+    const idStart = ids.start(i);
+    const idLength = ids.ends[i]! - idStart;
     const weight = weights[i]!;
-    const headLength = prefix.length + id.length + 1;
+    const headLength = prefix.length + idLength + 1;
     // 55 bytes is the most one block holds beside the padding and the length.
     if (headLength + String(weight - 1).length > 55) return false;
     bytes.fill(0);
     for (let k = 0; k < prefix.length; k++) bytes[k] = prefix.charCodeAt(k);
-    for (let k = 0; k < id.length; k++) {
-      const c = id.charCodeAt(k);
-      if (c > 0x7e) return false;
-      bytes[prefix.length + k] = c;
-    }
+    // The id's bytes are already its UTF-8, which is what is hashed.
+    for (let k = 0; k < idLength; k++) bytes[prefix.length + k] = idBytes[idStart + k]!;
     bytes[headLength - 1] = 58; // ':'
     for (let t = 0; t < weight; t++) {
       const digits = String(t);

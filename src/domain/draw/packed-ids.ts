@@ -1,0 +1,80 @@
+/**
+ * Entry ids as their bytes in one block, with where each ends. A million ids as a million
+ * JavaScript strings cost more to create, sort, hash and send to hashing threads than the draw's
+ * arithmetic; as bytes they are 25 MB that threads read in place (the block can be a
+ * SharedArrayBuffer). Entry ids are ASCII, so a byte is a character.
+ */
+export class PackedIds {
+  constructor(
+    /** The ids' bytes back to back. */
+    readonly bytes: Uint8Array,
+    /** ends[i] is where id i ends; id i starts at ends[i - 1] (0 for the first). */
+    readonly ends: Uint32Array,
+  ) {}
+
+  static of(ids: readonly string[], shared = false): PackedIds {
+    const encoded = ids.map((id) => Buffer.from(id, 'utf8'));
+    const total = encoded.reduce((sum, b) => sum + b.length, 0);
+    const bytes = newBytes(total, shared);
+    const ends = newUint32(ids.length, shared);
+    let pos = 0;
+    encoded.forEach((b, i) => {
+      bytes.set(b, pos);
+      pos += b.length;
+      ends[i] = pos;
+    });
+    return new PackedIds(bytes, ends);
+  }
+
+  get length(): number {
+    return this.ends.length;
+  }
+
+  start(i: number): number {
+    return i === 0 ? 0 : this.ends[i - 1]!;
+  }
+
+  at(i: number): string {
+    return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString('utf8', this.start(i), this.ends[i]!);
+  }
+
+  /** Ids in `order[from, to)` as one text, one id per line and no final newline (a ranking chunk). */
+  linesOf(order: ArrayLike<number>, from: number, to: number): string {
+    let size = 0;
+    for (let k = from; k < to; k++) size += this.ends[order[k]!]! - this.start(order[k]!) + 1;
+    const out = Buffer.allocUnsafe(Math.max(0, size - 1));
+    let pos = 0;
+    for (let k = from; k < to; k++) {
+      const i = order[k]!;
+      if (k > from) out[pos++] = 10;
+      for (let b = this.start(i), end = this.ends[i]!; b < end; b++) out[pos++] = this.bytes[b]!;
+    }
+    return out.toString('utf8');
+  }
+
+  /** The same ids in `order`, in a new block. */
+  permuted(order: ArrayLike<number>, shared = false): PackedIds {
+    const bytes = newBytes(this.bytes.length, shared);
+    const ends = newUint32(order.length, shared);
+    let pos = 0;
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      for (let b = this.start(i), end = this.ends[i]!; b < end; b++) bytes[pos++] = this.bytes[b]!;
+      ends[k] = pos;
+    }
+    return new PackedIds(bytes, ends);
+  }
+
+  /** Whether hashing threads can read this block in place. */
+  get isShared(): boolean {
+    return this.bytes.buffer instanceof SharedArrayBuffer && this.ends.buffer instanceof SharedArrayBuffer;
+  }
+}
+
+export function newBytes(length: number, shared: boolean): Uint8Array {
+  return shared ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
+}
+
+export function newUint32(length: number, shared: boolean): Uint32Array {
+  return shared ? new Uint32Array(new SharedArrayBuffer(length * 4)) : new Uint32Array(length);
+}
