@@ -6,7 +6,8 @@ import { rankIndicesParallel } from '../../src/domain/draw/parallel-ranking';
 import { ticketKeyPrefixKernelFast } from '../../src/domain/draw/sha256-midstate';
 import { allocate, drawRulesOf, type DrawRules } from '../../src/domain/draw/rules';
 import { verifyDrawRecord, type DrawRecord, type RecordEntry } from '../../src/domain/draw/record';
-import { byteOrder, parseFrozenList } from '../../src/db/repositories/frozen-list';
+import { parseFrozenList } from '../../src/db/repositories/frozen-list';
+import { EntrantListDigest } from '../../src/domain/draw/entrant-list-digest';
 import { PackedIds } from '../../src/domain/draw/packed-ids';
 
 const hex = (bytes: number) => fc.uint8Array({ minLength: bytes, maxLength: bytes }).map((b) => Buffer.from(b).toString('hex'));
@@ -124,13 +125,24 @@ describe('drops-lottery-v1 properties', () => {
     );
   });
 
-  it('sorts entry ids in byte order in linear time, and any other ids by comparison', () => {
+  it('digests the entrant list fed in any order, for our ids and any others, as the sorted list', () => {
+    const oddId = fc.string({ minLength: 1, maxLength: 12 }).filter((id) => !/[\t\n\0]/.test(id));
+    const anyEntries = (id: fc.Arbitrary<string>) =>
+      fc.uniqueArray(fc.record({ entryId: id, weight: fc.integer({ min: 1, max: 12 }) }), { maxLength: 200, selector: (e) => e.entryId });
+    // ids sharing long prefixes exercise the buckets' tie-breaking
+    const prefixed = fc.tuple(fc.constantFrom('e00', 'e0', 'eab12', ''), hex(3)).map(([p, h]) => `${p}${h}`);
     fc.assert(
-      fc.property(fc.uniqueArray(entryId, { maxLength: 300 }), fc.uniqueArray(fc.string({ maxLength: 6 }), { maxLength: 50 }), (ids, odd) => {
-        for (const list of [ids, odd, [...ids, ...odd]]) {
-          const bytewise = [...list].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
-          expect(Array.from(byteOrder(PackedIds.of(list)), (i) => list[i])).toEqual(bytewise);
+      fc.property(anyEntries(entryId), anyEntries(oddId), anyEntries(prefixed), (ours, odd, shared) => {
+        const seen = new Set<string>();
+        const list = [...ours, ...odd, ...shared].filter((e) => !seen.has(e.entryId) && seen.add(e.entryId));
+        const digest = new EntrantListDigest();
+        for (const e of list) {
+          const bytes = Buffer.from(e.entryId, 'utf8');
+          digest.add(bytes, 0, bytes.length, e.weight);
         }
+        const sorted = [...list].sort((a, b) => Buffer.compare(Buffer.from(a.entryId), Buffer.from(b.entryId)));
+        const expected = createHash('sha256').update(sorted.map((e) => `${e.entryId}\t${e.weight}\n`).join(''), 'utf8').digest('hex');
+        expect(digest.digest()).toBe(expected);
       }),
     );
   });
@@ -144,9 +156,13 @@ describe('drops-lottery-v1 properties', () => {
         const chunks = [0, ...at].map((from, k) => bytes.subarray(from, [...at, bytes.length][k]));
         const sorted = [...list].sort((a, b) => (a.entryId < b.entryId ? -1 : 1));
         for (const parsed of [parseFrozenList(text), parseFrozenList(chunks)]) {
-          expect(Array.from({ length: parsed.ids.length }, (_, i) => parsed.ids.at(i))).toEqual(sorted.map((e) => e.entryId));
-          expect([...parsed.weights]).toEqual(sorted.map((e) => e.weight));
-          expect(Array.from(parsed.tierOf, (t) => parsed.tierNames[t])).toEqual(sorted.map((e) => `t${e.weight}`));
+          const rows = Array.from({ length: parsed.ids.length }, (_, i) => ({
+            entryId: parsed.ids.at(i),
+            weight: parsed.weights[i],
+            tier: parsed.tierNames[parsed.tierOf[i]!],
+            region: parsed.regionNames[parsed.regionOf[i]!],
+          }));
+          expect(rows.sort((a, b) => (a.entryId < b.entryId ? -1 : 1))).toEqual(sorted.map((e) => ({ ...e, tier: `t${e.weight}`, region: 'north' })));
           expect(parsed.entrantsDigest).toBe(rankEntries({ dropId: 'd', seed: 'a'.repeat(64), beacon: null, entries: list }).entrantsDigest);
         }
       }),

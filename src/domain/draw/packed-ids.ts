@@ -2,7 +2,7 @@
  * Entry ids as their bytes in one block, with where each ends. A million ids as a million
  * JavaScript strings cost more to create, sort, hash and send to hashing threads than the draw's
  * arithmetic; as bytes they are 25 MB that threads read in place (the block can be a
- * SharedArrayBuffer). Entry ids are ASCII, so a byte is a character.
+ * SharedArrayBuffer). The bytes are the ids' UTF-8: what the draw hashes, and what byte order sorts.
  */
 export class PackedIds {
   constructor(
@@ -12,11 +12,10 @@ export class PackedIds {
     readonly ends: Uint32Array,
   ) {}
 
-  static of(ids: readonly string[], shared = false): PackedIds {
+  static of(ids: readonly string[]): PackedIds {
     const encoded = ids.map((id) => Buffer.from(id, 'utf8'));
-    const total = encoded.reduce((sum, b) => sum + b.length, 0);
-    const bytes = newBytes(total, shared);
-    const ends = newUint32(ids.length, shared);
+    const bytes = new Uint8Array(encoded.reduce((sum, b) => sum + b.length, 0));
+    const ends = new Uint32Array(ids.length);
     let pos = 0;
     encoded.forEach((b, i) => {
       bytes.set(b, pos);
@@ -52,29 +51,8 @@ export class PackedIds {
     return out.toString('utf8');
   }
 
-  /** The same ids in `order`, in a new block. */
-  permuted(order: ArrayLike<number>, shared = false): PackedIds {
-    const bytes = newBytes(this.bytes.length, shared);
-    const ends = newUint32(order.length, shared);
-    let pos = 0;
-    for (let k = 0; k < order.length; k++) {
-      const i = order[k]!;
-      for (let b = this.start(i), end = this.ends[i]!; b < end; b++) bytes[pos++] = this.bytes[b]!;
-      ends[k] = pos;
-    }
-    return new PackedIds(bytes, ends);
-  }
-
   /** Whether hashing threads can read this block in place. */
   get isShared(): boolean {
     return this.bytes.buffer instanceof SharedArrayBuffer && this.ends.buffer instanceof SharedArrayBuffer;
   }
-}
-
-export function newBytes(length: number, shared: boolean): Uint8Array {
-  return shared ? new Uint8Array(new SharedArrayBuffer(length)) : new Uint8Array(length);
-}
-
-export function newUint32(length: number, shared: boolean): Uint32Array {
-  return shared ? new Uint32Array(new SharedArrayBuffer(length * 4)) : new Uint32Array(length);
 }

@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PackedIds, newUint32 } from './packed-ids';
+import { PackedIds } from './packed-ids';
 import { assertWeights, keyPrefixes, orderFromPrefixes, type FlatEntries } from './ranking';
 
 /**
@@ -42,7 +42,7 @@ export async function rankIndicesParallel(
   }
   const ids = entries.ids.isShared ? entries.ids : new PackedIds(shared(entries.ids.bytes), shared(entries.ids.ends));
   const weights = shared(Int32Array.from(entries.weights));
-  const hi = newUint32(n, true);
+  const hi = new Uint32Array(new SharedArrayBuffer(n * 4));
   const lo = new Uint16Array(new SharedArrayBuffer(n * 2));
   const per = Math.ceil(n / threads);
   await Promise.all(
