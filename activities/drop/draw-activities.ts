@@ -1,6 +1,6 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { commitmentOf, drawSeedOf } from '../../src/domain/draw/lottery';
-import { rankIndicesParallel } from '../../src/domain/draw/parallel-ranking';
+import { RankingThreads } from '../../src/domain/draw/parallel-ranking';
 import { allocate, drawRulesOf } from '../../src/domain/draw/rules';
 import { findDrop, readSeed } from '../../src/db/repositories/drops';
 import { completeDraw, findDraw, insertWinners, writeRankingChunk, writtenChunks } from '../../src/db/repositories/draws';
@@ -40,64 +40,71 @@ export function createDrawActivities({ db }: ActivityDeps) {
       const resumedFrom = Context.current().info.heartbeatDetails as DrawProgress | undefined;
 
       const clock = stageClock();
-      const frozen = await loadFrozenList(db, dropId);
-      clock.lap('load');
-      const n = frozen.ids.length;
-      heartbeat({ stage: 'loaded', entries: n } satisfies DrawProgress);
-      // The digest is published before the seed is revealed.
-      await db.updateTable('drops').set({ entrants_digest: frozen.entrantsDigest }).where('drop_id', '=', dropId).execute();
+      // Started now, the threads get ready while the list loads.
+      const threads = RankingThreads.start();
+      try {
+        const frozen = await loadFrozenList(db, dropId);
+        clock.lap('load');
+        const n = frozen.ids.length;
+        const ids = frozen.ids.toShared();
+        heartbeat({ stage: 'loaded', entries: n } satisfies DrawProgress);
+        // The digest is published before the seed is revealed.
+        await db.updateTable('drops').set({ entrants_digest: frozen.entrantsDigest }).where('drop_id', '=', dropId).execute();
 
-      const drawSeed = drawSeedOf(seed, frozen.entrantsDigest, drop.beacon);
-      clock.lap('publishDigest');
-      const order = await rankIndicesParallel(dropId, drawSeed, frozen);
-      clock.lap('rank');
-      heartbeat({ stage: 'ranked', entries: n } satisfies DrawProgress);
-      const allocation = allocate(rules, order, (i) => ({
-        entryId: frozen.ids.at(i),
-        tier: frozen.tierNames[frozen.tierOf[i]!]!,
-        region: frozen.regionNames[frozen.regionOf[i]!]!,
-      }));
+        const drawSeed = drawSeedOf(seed, frozen.entrantsDigest, drop.beacon);
+        clock.lap('publishDigest');
+        const order = await threads.rank(dropId, drawSeed, { ids, weights: frozen.weights });
+        clock.lap('rank');
+        heartbeat({ stage: 'ranked', entries: n } satisfies DrawProgress);
+        const allocation = allocate(rules, order, (i) => ({
+          entryId: ids.at(i),
+          tier: frozen.tierNames[frozen.tierOf[i]!]!,
+          region: frozen.regionNames[frozen.regionOf[i]!]!,
+        }));
 
-      clock.lap('allocate');
-      const chunks = Math.ceil(n / RANKING_CHUNK);
-      const already = resumedFrom ? await writtenChunks(db, dropId) : new Set<number>();
-      const todo = Array.from({ length: chunks }, (_, c) => c).filter((c) => !already.has(c));
-      let written = already.size;
-      // The winners are written beside the ranking chunks: different tables, and nothing needs
-      // one before the other (the summary row, written last, is what marks the draw done).
-      await Promise.all([
-        ...Array.from({ length: WRITERS }, async () => {
-          for (let c = todo.shift(); c !== undefined; c = todo.shift()) {
-            await writeRankingChunk(db, dropId, c, frozen.ids.linesOf(order, c * RANKING_CHUNK, Math.min(n, (c + 1) * RANKING_CHUNK)));
-            heartbeat({ stage: 'writing', entries: n, chunksWritten: ++written } satisfies DrawProgress);
-          }
-        }),
-        insertWinners(
-          db,
+        clock.lap('allocate');
+        const chunks = Math.ceil(n / RANKING_CHUNK);
+        const already = resumedFrom ? await writtenChunks(db, dropId) : new Set<number>();
+        const todo = Array.from({ length: chunks }, (_, c) => c).filter((c) => !already.has(c));
+        let written = already.size;
+        // The winners are written beside the ranking chunks: different tables, and nothing needs
+        // one before the other (the summary row, written last, is what marks the draw done).
+        await Promise.all([
+          ...Array.from({ length: WRITERS }, async () => {
+            for (let c = todo.shift(); c !== undefined; c = todo.shift()) {
+              await writeRankingChunk(db, dropId, c, await threads.chunkText(ids, order, c * RANKING_CHUNK, Math.min(n, (c + 1) * RANKING_CHUNK)));
+              heartbeat({ stage: 'writing', entries: n, chunksWritten: ++written } satisfies DrawProgress);
+            }
+          }),
+          insertWinners(
+            db,
+            dropId,
+            allocation.winnerPositions.map((position) => ({ entryId: ids.at(order[position]!), position, round: allocation.roundOf.get(position)! })),
+          ),
+        ]);
+        clock.lap('writeRankingAndWinners');
+        const winners = allocation.winnerPositions.length;
+        await completeDraw(db, dropId, seed, {
+          entrants: n,
+          entrantsDigest: frozen.entrantsDigest,
+          drawSeed,
+          chunkSize: RANKING_CHUNK,
+          chunks,
+          winners,
+          rules,
+          rounds: allocation.rounds.map((r) => ({ round: r.round, units: r.units, winners: r.winners.length })),
+        });
+        clock.lap('complete');
+        heartbeat({ stage: 'written', entries: n, chunksWritten: chunks } satisfies DrawProgress);
+        await recordEvent(db, {
           dropId,
-          allocation.winnerPositions.map((position) => ({ entryId: frozen.ids.at(order[position]!), position, round: allocation.roundOf.get(position)! })),
-        ),
-      ]);
-      clock.lap('writeRankingAndWinners');
-      const winners = allocation.winnerPositions.length;
-      await completeDraw(db, dropId, seed, {
-        entrants: n,
-        entrantsDigest: frozen.entrantsDigest,
-        drawSeed,
-        chunkSize: RANKING_CHUNK,
-        chunks,
-        winners,
-        rules,
-        rounds: allocation.rounds.map((r) => ({ round: r.round, units: r.units, winners: r.winners.length })),
-      });
-      clock.lap('complete');
-      heartbeat({ stage: 'written', entries: n, chunksWritten: chunks } satisfies DrawProgress);
-      await recordEvent(db, {
-        dropId,
-        kind: 'drop.drawn',
-        data: { entries: n, winners, entrantsDigest: frozen.entrantsDigest, resumed: resumedFrom !== undefined, stageMs: clock.laps },
-      });
-      return { entries: n, winners, entrantsDigest: frozen.entrantsDigest };
+          kind: 'drop.drawn',
+          data: { entries: n, winners, entrantsDigest: frozen.entrantsDigest, resumed: resumedFrom !== undefined, stageMs: clock.laps },
+        });
+        return { entries: n, winners, entrantsDigest: frozen.entrantsDigest };
+      } finally {
+        await threads.close();
+      }
     },
   };
 }

@@ -39,16 +39,33 @@ export class PackedIds {
 
   /** Ids in `order[from, to)` as one text, one id per line and no final newline (a ranking chunk). */
   linesOf(order: ArrayLike<number>, from: number, to: number): string {
+    const bytes = this.lineBytes(order, from, to);
+    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  }
+
+  /** The same text as bytes, in a block of its own (a thread can hand it over without a copy). */
+  lineBytes(order: ArrayLike<number>, from: number, to: number): Uint8Array {
+    const { bytes, ends } = this;
     let size = 0;
-    for (let k = from; k < to; k++) size += this.ends[order[k]!]! - this.start(order[k]!) + 1;
-    const out = Buffer.allocUnsafe(Math.max(0, size - 1));
+    for (let k = from; k < to; k++) size += ends[order[k]!]! - this.start(order[k]!) + 1;
+    const out = new Uint8Array(Math.max(0, size - 1));
     let pos = 0;
     for (let k = from; k < to; k++) {
       const i = order[k]!;
       if (k > from) out[pos++] = 10;
-      for (let b = this.start(i), end = this.ends[i]!; b < end; b++) out[pos++] = this.bytes[b]!;
+      for (let b = i === 0 ? 0 : ends[i - 1]!, end = ends[i]!; b < end; b++) out[pos++] = bytes[b]!;
     }
-    return out.toString('utf8');
+    return out;
+  }
+
+  /** These ids on SharedArrayBuffers (themselves when they already are). */
+  toShared(): PackedIds {
+    if (this.isShared) return this;
+    const bytes = new Uint8Array(new SharedArrayBuffer(this.bytes.byteLength));
+    const ends = new Uint32Array(new SharedArrayBuffer(this.ends.byteLength));
+    bytes.set(this.bytes);
+    ends.set(this.ends);
+    return new PackedIds(bytes, ends);
   }
 
   /** Whether hashing threads can read this block in place. */

@@ -120,6 +120,12 @@ export function orderFromPrefixes(
   lo: Uint16Array,
 ): Uint32Array {
   const order = sortByPrefix(hi);
+  settleTies(dropId, drawSeed, entries, order, hi, lo);
+  return order;
+}
+
+/** Puts the runs of `order` (sorted by hi) whose hi is equal into the algorithm's order. */
+export function settleTies(dropId: string, drawSeed: string, entries: FlatEntries, order: Uint32Array, hi: Uint32Array, lo: Uint16Array): void {
   settlePrefixTies(
     order,
     hi,
@@ -127,5 +133,4 @@ export function orderFromPrefixes(
     (i) => entryKey(drawSeed, dropId, { entryId: entries.ids.at(i), weight: entries.weights[i]! }),
     (i) => entries.ids.at(i),
   );
-  return order;
 }
