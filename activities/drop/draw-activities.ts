@@ -67,12 +67,17 @@ export function createDrawActivities({ db }: ActivityDeps) {
         const already = resumedFrom ? await writtenChunks(db, dropId) : new Set<number>();
         const todo = Array.from({ length: chunks }, (_, c) => c).filter((c) => !already.has(c));
         let written = already.size;
+        // Every chunk's text is asked of the threads at once, so they cut the next ones while
+        // these are written (the texts of a million entries are 26 MB).
+        const texts = new Map(todo.map((c) => [c, threads.chunkText(ids, order, c * RANKING_CHUNK, Math.min(n, (c + 1) * RANKING_CHUNK))]));
+        for (const text of texts.values()) text.catch(() => undefined); // awaited below; a failure is thrown there
         // The winners are written beside the ranking chunks: different tables, and nothing needs
         // one before the other (the summary row, written last, is what marks the draw done).
         await Promise.all([
           ...Array.from({ length: WRITERS }, async () => {
             for (let c = todo.shift(); c !== undefined; c = todo.shift()) {
-              await writeRankingChunk(db, dropId, c, await threads.chunkText(ids, order, c * RANKING_CHUNK, Math.min(n, (c + 1) * RANKING_CHUNK)));
+              await writeRankingChunk(db, dropId, c, await texts.get(c)!);
+              texts.delete(c);
               heartbeat({ stage: 'writing', entries: n, chunksWritten: ++written } satisfies DrawProgress);
             }
           }),
