@@ -43,7 +43,7 @@ export function createDrawActivities({ db }: ActivityDeps) {
       // Started now, the threads get ready while the list loads.
       const threads = RankingThreads.start();
       try {
-        const frozen = await loadFrozenList(db, dropId);
+        const frozen = await loadFrozenList(db, dropId, threads.frozenListSink());
         clock.lap('load');
         const n = frozen.ids.length;
         const ids = frozen.ids.toShared();

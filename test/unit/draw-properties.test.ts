@@ -1,12 +1,12 @@
 import fc from 'fast-check';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { commitmentOf, drawSeedOf, entryKey, rankEntries, type DrawEntry } from '../../src/domain/draw/lottery';
 import { keyPrefixKernelCrypto, rankIndices } from '../../src/domain/draw/ranking';
-import { rankIndicesParallel } from '../../src/domain/draw/parallel-ranking';
+import { RankingThreads, rankIndicesParallel } from '../../src/domain/draw/parallel-ranking';
 import { ticketKeyPrefixKernelFast } from '../../src/domain/draw/sha256-midstate';
 import { allocate, drawRulesOf, type DrawRules } from '../../src/domain/draw/rules';
 import { verifyDrawRecord, type DrawRecord, type RecordEntry } from '../../src/domain/draw/record';
-import { parseFrozenList } from '../../src/db/repositories/frozen-list';
+import { parseFrozenList, type FrozenList } from '../../src/domain/draw/frozen-list-parser';
 import { EntrantListDigest } from '../../src/domain/draw/entrant-list-digest';
 import { PackedIds } from '../../src/domain/draw/packed-ids';
 
@@ -169,6 +169,54 @@ describe('drops-lottery-v1 properties', () => {
         }
       }),
     );
+  });
+});
+
+describe('ranking threads', () => {
+  const copyText = (n: number) =>
+    Array.from({ length: n }, (_, k) => `e${randomBytes(12).toString('hex')}\t${(k % 3) + 1}\tt${(k % 3) + 1}\t${k % 2 ? 'north' : 'south'}\n`).join('');
+  const chunksOf = (text: string, size: number) => {
+    const bytes = Buffer.from(text);
+    return Array.from({ length: Math.ceil(bytes.length / size) }, (_, k) => bytes.subarray(k * size, (k + 1) * size));
+  };
+  const rowsOf = (l: FrozenList) =>
+    Array.from({ length: l.ids.length }, (_, i) => `${l.ids.at(i)} ${l.weights[i]} ${l.tierNames[l.tierOf[i]!]} ${l.regionNames[l.regionOf[i]!]}`);
+
+  it('parse the frozen list as this thread does, and rank and cut it as the reference does', async () => {
+    const text = copyText(3000);
+    const here = parseFrozenList(chunksOf(text, 777));
+    const threads = RankingThreads.start(2);
+    try {
+      const sink = threads.frozenListSink();
+      for (const chunk of chunksOf(text, 777)) sink.push(chunk);
+      const there = await sink.finish();
+      expect(there.entrantsDigest).toBe(here.entrantsDigest);
+      expect(rowsOf(there)).toEqual(rowsOf(here));
+
+      const drawSeed = 'b'.repeat(64);
+      const order = await threads.rank('drop-t', drawSeed, there);
+      const ids = Array.from({ length: there.ids.length }, (_, i) => there.ids.at(i));
+      const weights = Array.from(there.weights);
+      const reference = [...ids.keys()]
+        .map((i) => ({ id: ids[i]!, key: entryKey(drawSeed, 'drop-t', { entryId: ids[i]!, weight: weights[i]! }) }))
+        .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : 1))
+        .map((e) => e.id);
+      expect(Array.from(order, (i) => ids[i])).toEqual(reference);
+      expect((await threads.chunkText(there.ids, order, 1000, 1003)).split('\n')).toEqual(reference.slice(1000, 1003));
+    } finally {
+      await threads.close();
+    }
+  });
+
+  it('report a malformed frozen list when it is finished', async () => {
+    const threads = RankingThreads.start(1);
+    try {
+      const sink = threads.frozenListSink();
+      sink.push(Buffer.from('e00\t1\tt1\tnorth\nbroken row\n'));
+      await expect(sink.finish()).rejects.toThrow(/a row without its columns/);
+    } finally {
+      await threads.close();
+    }
   });
 });
 

@@ -1,3 +1,4 @@
+import { isSharedArrayBuffer } from 'node:util/types';
 /**
  * Entry ids as their bytes in one block, with where each ends. A million ids as a million
  * JavaScript strings cost more to create, sort, hash and send to hashing threads than the draw's
@@ -70,6 +71,6 @@ export class PackedIds {
 
   /** Whether hashing threads can read this block in place. */
   get isShared(): boolean {
-    return this.bytes.buffer instanceof SharedArrayBuffer && this.ends.buffer instanceof SharedArrayBuffer;
+    return isSharedArrayBuffer(this.bytes.buffer) && isSharedArrayBuffer(this.ends.buffer);
   }
 }

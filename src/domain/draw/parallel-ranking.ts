@@ -1,6 +1,8 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { isSharedArrayBuffer } from 'node:util/types';
 import { Worker } from 'node:worker_threads';
+import type { FrozenList } from './frozen-list-parser';
 import { PackedIds } from './packed-ids';
 import { assertWeights, keyPrefixes, orderFromPrefixes, settleTies, type FlatEntries } from './ranking';
 import type { RankingThreadReply, RankingThreadRequest } from './ranking-thread';
@@ -74,12 +76,32 @@ export class RankingThreads {
 
   /** The ranking's ids in `order[from, to)`, one per line: a ranking chunk's text, cut by the least busy thread. */
   async chunkText(ids: PackedIds, order: Uint32Array, from: number, to: number): Promise<string> {
-    if (!ids.isShared || !(order.buffer instanceof SharedArrayBuffer)) throw new Error('chunkText needs the ids and the order on SharedArrayBuffers');
+    if (!ids.isShared || !isSharedArrayBuffer(order.buffer)) throw new Error('chunkText needs the ids and the order on SharedArrayBuffers');
     let w = 0;
     for (let k = 1; k < this.workers.length; k++) if (this.pending[k]!.length < this.pending[w]!.length) w = k;
     const reply = await this.ask(w, { op: 'lines', bytes: ids.bytes, ends: ids.ends, order, from, to });
     if (reply.op !== 'lines') throw new Error(`draw thread answered ${reply.op}`);
     return Buffer.from(reply.text.buffer, reply.text.byteOffset, reply.text.byteLength).toString('utf8');
+  }
+
+  /**
+   * Parses the frozen list's COPY text on the first thread, so that this thread only receives it:
+   * parsing a million rows here was slower than Postgres producing them.
+   */
+  frozenListSink(): { push(chunk: Uint8Array): void; finish(): Promise<FrozenList> } {
+    return {
+      push: (chunk) => {
+        // A copy of its own: the driver's chunk may share its memory with other data.
+        const own = new Uint8Array(chunk);
+        this.workers[0]!.postMessage({ op: 'parse', chunk: own } satisfies RankingThreadRequest, [own.buffer]);
+      },
+      finish: async () => {
+        const reply = await this.ask(0, { op: 'parsed' });
+        if (reply.op !== 'list') throw new Error(`draw thread answered ${reply.op}`);
+        const { bytes, ends, ...rest } = reply.list;
+        return { ...rest, ids: new PackedIds(bytes, ends) };
+      },
+    };
   }
 
   async close(): Promise<void> {
@@ -145,7 +167,7 @@ function mergeRuns(runs: Uint32Array, bounds: number[], hi: Uint32Array): Uint32
 
 /** A copy of `array` on a SharedArrayBuffer, unless it already is on one. */
 function sharedCopy<T extends Uint8Array | Uint32Array | Int32Array>(array: T): T {
-  if (array.buffer instanceof SharedArrayBuffer) return array;
+  if (isSharedArrayBuffer(array.buffer)) return array;
   const Ctor = array.constructor as new (buffer: SharedArrayBuffer) => T;
   const copy = new Ctor(new SharedArrayBuffer(array.byteLength));
   copy.set(array as never);

@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { FrozenListParser, type FrozenList } from './frozen-list-parser';
 import { PackedIds } from './packed-ids';
 import { keyPrefixes, sortByPrefix } from './ranking';
 
@@ -21,11 +22,41 @@ export type RankingThreadRequest =
       /** Receives entries [from, to) sorted by hi, as indices into the whole list. */
       run: Uint32Array;
     }
-  | { op: 'lines'; bytes: Uint8Array; ends: Uint32Array; order: Uint32Array; from: number; to: number };
+  | { op: 'lines'; bytes: Uint8Array; ends: Uint32Array; order: Uint32Array; from: number; to: number }
+  /** A chunk of the frozen list's COPY text, in order; not answered (a failure is answered at `parsed`). */
+  | { op: 'parse'; chunk: Uint8Array }
+  | { op: 'parsed' };
 
-export type RankingThreadReply = { op: 'ranked' } | { op: 'lines'; text: Uint8Array } | { op: 'failed'; message: string };
+export type RankingThreadReply =
+  | { op: 'ranked' }
+  | { op: 'lines'; text: Uint8Array }
+  | { op: 'list'; list: Omit<FrozenList, 'ids'> & { bytes: Uint8Array; ends: Uint32Array } }
+  | { op: 'failed'; message: string };
 
-function handle(request: RankingThreadRequest): { reply: RankingThreadReply; transfer: ArrayBuffer[] } {
+let parser: FrozenListParser | undefined;
+let parseFailure: Error | undefined;
+
+function handle(request: RankingThreadRequest): { reply: RankingThreadReply; transfer: ArrayBuffer[] } | undefined {
+  if (request.op === 'parse') {
+    if (!parseFailure) {
+      try {
+        (parser ??= new FrozenListParser()).push(request.chunk);
+      } catch (err) {
+        parseFailure = err as Error;
+      }
+    }
+    return undefined;
+  }
+  if (request.op === 'parsed') {
+    const failure = parseFailure;
+    const list = (parser ?? new FrozenListParser()).finish();
+    parser = undefined;
+    parseFailure = undefined;
+    if (failure) throw failure;
+    // ids and weights are on SharedArrayBuffers: they cross without a copy.
+    const { ids, ...rest } = list;
+    return { reply: { op: 'list', list: { ...rest, bytes: ids.bytes, ends: ids.ends } }, transfer: [] };
+  }
   if (request.op === 'rank') {
     const { drawSeed, dropId, bytes, ends, weights, from, to, hi, lo, run } = request;
     const myHi = hi.subarray(from, to);
@@ -40,8 +71,8 @@ function handle(request: RankingThreadRequest): { reply: RankingThreadReply; tra
 
 parentPort?.on('message', (request: RankingThreadRequest) => {
   try {
-    const { reply, transfer } = handle(request);
-    parentPort!.postMessage(reply, transfer);
+    const answer = handle(request);
+    if (answer) parentPort!.postMessage(answer.reply, answer.transfer);
   } catch (err) {
     parentPort!.postMessage({ op: 'failed', message: (err as Error).stack ?? String(err) } satisfies RankingThreadReply);
   }
