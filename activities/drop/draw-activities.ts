@@ -5,7 +5,7 @@ import { allocate, drawRulesOf } from '../../src/domain/draw/rules';
 import { findDrop, readSeed } from '../../src/db/repositories/drops';
 import { completeDraw, findDraw, insertWinners, writeRankingChunk, writtenChunks } from '../../src/db/repositories/draws';
 import { recordEvent } from '../../src/db/repositories/events';
-import { loadFrozenList } from '../../src/db/repositories/frozen-list';
+import { streamFrozenList } from '../../src/db/repositories/frozen-list';
 import type { ActivityDeps } from '../deps';
 
 /** Ranking rows of this many entry ids: a million entries are a hundred rows. */
@@ -43,8 +43,11 @@ export function createDrawActivities({ db }: ActivityDeps) {
       // Started now, the threads get ready while the list loads.
       const threads = RankingThreads.start();
       try {
-        const frozen = await loadFrozenList(db, dropId, threads.frozenListSink());
-        clock.lap('load');
+        const parsing = threads.frozenListSink();
+        await streamFrozenList(db, dropId, parsing);
+        clock.lap('copy');
+        const frozen = await parsing.finish();
+        clock.lap('parse');
         const n = frozen.ids.length;
         const ids = frozen.ids.toShared();
         heartbeat({ stage: 'loaded', entries: n } satisfies DrawProgress);
