@@ -29,10 +29,15 @@ const PARALLEL_FROM = 20_000;
 export class RankingThreads {
   private readonly pending: Array<Array<{ resolve: (r: RankingThreadReply) => void; reject: (e: Error) => void }>>;
 
+  /** Why a thread is gone, once it is: later requests to it fail at once instead of waiting forever. */
+  private readonly gone: Array<Error | undefined>;
+
   private constructor(private readonly workers: Worker[]) {
     this.pending = workers.map(() => []);
+    this.gone = workers.map(() => undefined);
     workers.forEach((worker, w) => {
       const failAll = (err: Error) => {
+        this.gone[w] ??= err;
         for (const p of this.pending[w]!.splice(0)) p.reject(err);
       };
       worker.on('message', (reply: RankingThreadReply) => {
@@ -110,6 +115,7 @@ export class RankingThreads {
 
   private ask(w: number, request: RankingThreadRequest): Promise<RankingThreadReply> {
     return new Promise((resolve, reject) => {
+      if (this.gone[w]) return reject(this.gone[w]);
       this.pending[w]!.push({ resolve, reject });
       this.workers[w]!.postMessage(request);
     });
