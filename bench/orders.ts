@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
 import { sql } from 'kysely';
@@ -8,6 +9,7 @@ import { reconcileDrop } from '../src/services/reconcile';
 import { benchLog, startBenchStack } from './bench-stack';
 import { waitForPhase } from './intake';
 import { createTrivialActivities } from './trivial/activities';
+import { dropWorkflowId } from '../workflows/definitions';
 
 const REGIONS = ['north', 'south', 'east', 'west'];
 
@@ -137,6 +139,10 @@ export async function runOrdersBench(args: string[]): Promise<number> {
     const finalOrders = (await count()).total;
     log(`orders final: ${finalOrders} orders, ${transitions} state transitions in ${seconds.toFixed(1)} s`);
     await waitForPhase(stack.db, dropId, 'completed', 600_000);
+    const history = await dropHistory(stack.client, dropId).catch((err: Error) => {
+      log(`could not list the drop workflow's runs: ${err.message}`);
+      return { runs: -1, longest: -1 };
+    });
     stack.simulator.setFaults('all', { errorRate: 0, timeoutRate: 0, lostResponseRate: 0, latencyMs: 0 });
     const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
     if (!reconciled.reconciled) log(`reconcile: ${reconciled.mismatches.slice(0, 5).join('; ')}`);
@@ -157,6 +163,10 @@ export async function runOrdersBench(args: string[]): Promise<number> {
       doubleCharges: reconciled.doubleCharges,
       reconciled: reconciled.reconciled,
       peakRssMb,
+      // The drop workflow stays small whatever the number of winners: its runs (continue-as-new
+      // starts a new one) and the longest run's history.
+      dropRuns: history.runs,
+      dropHistoryEvents: history.longest,
       // "Flat": the worker's memory in the first and the last tenth of the run.
       rssFirstTenthMb: avg(rssSamples.slice(0, tenth)),
       rssLastTenthMb: avg(rssSamples.slice(-tenth)),
@@ -174,4 +184,14 @@ export async function runOrdersBench(args: string[]): Promise<number> {
 async function countTransitions(db: import('../src/db/connection').Db, dropId: string): Promise<number> {
   const r = await sql<{ n: string }>`SELECT count(*) AS n FROM events WHERE drop_id = ${dropId} AND kind = 'order.state'`.execute(db);
   return Number(r.rows[0]!.n);
+}
+
+async function dropHistory(client: Client, dropId: string): Promise<{ runs: number; longest: number }> {
+  let runs = 0;
+  let longest = 0;
+  for await (const run of client.workflow.list({ query: `WorkflowId = '${dropWorkflowId(dropId)}'` })) {
+    runs++;
+    longest = Math.max(longest, run.historyLength);
+  }
+  return { runs, longest };
 }

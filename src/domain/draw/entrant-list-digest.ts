@@ -45,7 +45,8 @@ class LineBucket {
   add(bytes: Uint8Array, start: number, end: number, weight: number): void {
     const idLength = end - start;
     if (idLength > 0xffff) throw new Error('entry id too long');
-    if (this.length + idLength + 12 > this.text.length) this.text = grown(this.text, this.length + idLength + 12);
+    // room for the id, a tab, any int32 weight (11 characters at most) and a newline
+    if (this.length + idLength + 13 > this.text.length) this.text = grown(this.text, this.length + idLength + 13);
     if (this.count === this.starts.length) {
       this.starts = grown(this.starts, this.count + 1);
       this.idLengths = grown(this.idLengths, this.count + 1);
