@@ -33,6 +33,7 @@ export async function runDrawBench(args: string[]): Promise<number> {
   const units = Number(args[args.indexOf('--units') + 1]) || 10_000;
   const log = benchLog('draw');
   const stack = await startBenchStack('draw', log);
+  let stopped = false;
   try {
     const api = new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey });
     const dropId = 'bench-draw';
@@ -103,10 +104,13 @@ export async function runDrawBench(args: string[]): Promise<number> {
       recordPath,
     };
     writeFileSync(join(dir, 'draw-figures.json'), JSON.stringify(figures, null, 2));
+    // Printed once the stack is down: the worker's log lines while it stops must not follow it.
+    await stack.stop();
+    stopped = true;
     console.log(JSON.stringify(figures));
     return agrees && verified.ok ? 0 : 1;
   } finally {
-    await stack.stop();
+    if (!stopped) await stack.stop();
   }
 }
 
