@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { grown } from './typed-arrays';
 
 const TAB = 9;
 const NEWLINE = 10;
@@ -145,11 +146,4 @@ function radixOrder(keys: Uint32Array): Uint32Array {
 /** The value of a lowercase hex digit's byte, or -1 (uppercase would break byte order). */
 function hexValue(c: number): number {
   return c >= 48 && c <= 57 ? c - 48 : c >= 97 && c <= 102 ? c - 87 : -1;
-}
-
-function grown<T extends Uint8Array | Uint16Array | Uint32Array>(array: T, least: number): T {
-  const Ctor = array.constructor as new (length: number) => T;
-  const bigger = new Ctor(Math.max(least, array.length * 2));
-  bigger.set(array as never);
-  return bigger;
 }

@@ -1,5 +1,6 @@
 import { EntrantListDigest } from './entrant-list-digest';
 import { PackedIds } from './packed-ids';
+import { grown } from './typed-arrays';
 
 /**
  * The frozen entrant list of a drop, held as flat arrays in the order the rows came: a million
@@ -118,14 +119,6 @@ export class FrozenListParser {
       this.regionOf = grown(this.regionOf, rows);
     }
   }
-}
-
-/** A copy of `array` with room for at least `least` items (doubling, so growth is amortised). */
-function grown<T extends Uint8Array | Uint16Array | Uint32Array | Int32Array>(array: T, least: number): T {
-  const Ctor = array.constructor as new (length: number) => T;
-  const bigger = new Ctor(Math.max(least, array.length * 2));
-  bigger.set(array as never);
-  return bigger;
 }
 
 /** The few distinct tier and region names, matched by their bytes without making a string per row. */

@@ -1,4 +1,5 @@
 import { isSharedArrayBuffer } from 'node:util/types';
+import { sharedCopy } from './typed-arrays';
 /**
  * Entry ids as their bytes in one block, with where each ends. A million ids as a million
  * JavaScript strings cost more to create, sort, hash and send to hashing threads than the draw's
@@ -61,12 +62,7 @@ export class PackedIds {
 
   /** These ids on SharedArrayBuffers (themselves when they already are). */
   toShared(): PackedIds {
-    if (this.isShared) return this;
-    const bytes = new Uint8Array(new SharedArrayBuffer(this.bytes.byteLength));
-    const ends = new Uint32Array(new SharedArrayBuffer(this.ends.byteLength));
-    bytes.set(this.bytes);
-    ends.set(this.ends);
-    return new PackedIds(bytes, ends);
+    return this.isShared ? this : new PackedIds(sharedCopy(this.bytes), sharedCopy(this.ends));
   }
 
   /** Whether hashing threads can read this block in place. */

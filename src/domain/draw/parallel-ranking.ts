@@ -6,6 +6,7 @@ import type { FrozenList } from './frozen-list-parser';
 import { PackedIds } from './packed-ids';
 import { assertWeights, keyPrefixes, orderFromPrefixes, settleTies, type FlatEntries } from './ranking';
 import type { RankingThreadReply, RankingThreadRequest } from './ranking-thread';
+import { sharedCopy } from './typed-arrays';
 
 /**
  * Hashing the tickets is nearly all of a big draw's CPU time, and each entry's key is
@@ -169,13 +170,4 @@ function mergeRuns(runs: Uint32Array, bounds: number[], hi: Uint32Array): Uint32
     edges = next;
   }
   return src;
-}
-
-/** A copy of `array` on a SharedArrayBuffer, unless it already is on one. */
-function sharedCopy<T extends Uint8Array | Uint32Array | Int32Array>(array: T): T {
-  if (isSharedArrayBuffer(array.buffer)) return array;
-  const Ctor = array.constructor as new (buffer: SharedArrayBuffer) => T;
-  const copy = new Ctor(new SharedArrayBuffer(array.byteLength));
-  copy.set(array as never);
-  return copy;
 }
