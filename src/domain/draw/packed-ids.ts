@@ -39,13 +39,10 @@ export class PackedIds {
     return Buffer.from(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength).toString('utf8', this.start(i), this.ends[i]!);
   }
 
-  /** Ids in `order[from, to)` as one text, one id per line and no final newline (a ranking chunk). */
-  linesOf(order: ArrayLike<number>, from: number, to: number): string {
-    const bytes = this.lineBytes(order, from, to);
-    return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
-  }
-
-  /** The same text as bytes, in a block of its own (a thread can hand it over without a copy). */
+  /**
+   * Ids in `order[from, to)`, one per line and no final newline (a ranking chunk's text), as bytes
+   * in a block of their own (a thread can hand it over without a copy).
+   */
   lineBytes(order: ArrayLike<number>, from: number, to: number): Uint8Array {
     const { bytes, ends } = this;
     let size = 0;

@@ -4,7 +4,7 @@ import { isSharedArrayBuffer } from 'node:util/types';
 import { Worker } from 'node:worker_threads';
 import type { FrozenList } from './frozen-list-parser';
 import { PackedIds } from './packed-ids';
-import { assertWeights, keyPrefixes, orderFromPrefixes, settleTies, type FlatEntries } from './ranking';
+import { assertWeights, rankIndices, settleTies, type FlatEntries } from './ranking';
 import type { RankingThreadReply, RankingThreadRequest } from './ranking-thread';
 import { sharedCopy } from './typed-arrays';
 
@@ -61,7 +61,7 @@ export class RankingThreads {
     const n = entries.ids.length;
     assertWeights(entries.ids, entries.weights);
     const ids = entries.ids.toShared();
-    const weights = entries.weights instanceof Int32Array ? sharedCopy(entries.weights) : sharedCopy(Int32Array.from(entries.weights));
+    const weights = sharedCopy(entries.weights instanceof Int32Array ? entries.weights : Int32Array.from(entries.weights));
     const hi = new Uint32Array(new SharedArrayBuffer(n * 4));
     const lo = new Uint16Array(new SharedArrayBuffer(n * 2));
     const runs = new Uint32Array(new SharedArrayBuffer(n * 4));
@@ -132,13 +132,7 @@ export async function rankIndicesParallel(
 ): Promise<Uint32Array> {
   const threads = opts.threads ?? Math.max(1, availableParallelism());
   const n = entries.ids.length;
-  if (threads <= 1 || n < (opts.parallelFrom ?? PARALLEL_FROM)) {
-    assertWeights(entries.ids, entries.weights);
-    const hi = new Uint32Array(n);
-    const lo = new Uint16Array(n);
-    keyPrefixes(drawSeed, dropId, entries.ids, entries.weights, 0, n, hi, lo);
-    return orderFromPrefixes(dropId, drawSeed, entries, hi, lo);
-  }
+  if (threads <= 1 || n < (opts.parallelFrom ?? PARALLEL_FROM)) return rankIndices(dropId, drawSeed, entries);
   const pool = RankingThreads.start(threads);
   try {
     return await pool.rank(dropId, drawSeed, entries);
