@@ -13,7 +13,7 @@ export async function startBenchStack(
   rmSync(dataDir, { recursive: true, force: true });
   const stack = await startStack({
     dataDir,
-    temporalPort: await freePort(),
+    temporalPort: 'free',
     temporalUiPort: null,
     postgresPort: await freePort(),
     apiPort: 0,

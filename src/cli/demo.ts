@@ -22,7 +22,7 @@ export async function runDemo(): Promise<number> {
   rmSync(dataDir, { recursive: true, force: true });
   const stack = await startStack({
     dataDir,
-    temporalPort: await freePort(),
+    temporalPort: 'free',
     temporalUiPort: await freePort(),
     postgresPort: await freePort(),
     apiPort: 0,

@@ -19,13 +19,13 @@ export async function runInfra(args: string[]): Promise<number> {
   const log = (l: string) => console.error(`[infra] ${l}`);
   // --only postgres: a Postgres of its own that a test may stop (SIGUSR1) and start again (SIGUSR2).
   const postgresOnly = args[args.indexOf('--only') + 1] === 'postgres' && args.includes('--only');
-  const [temporalPort, pgPort, stripePort] = [await freePort(), await freePort(), await freePort()];
+  const [pgPort, stripePort] = [await freePort(), await freePort()];
   // Built in the background while the Temporal CLI builds (each once per machine).
   const stripeMockBinary = postgresOnly ? null : ensureStripeMock(PROJECT_ROOT, log);
   const [temporal, firstPg] = await Promise.all([
     postgresOnly
       ? null
-      : startTemporalDevServer({ binary: ensureTemporalCli(PROJECT_ROOT, log), dataDir: join(dataDir, 'temporal'), port: temporalPort, uiPort: null, log }),
+      : startTemporalDevServer({ binary: ensureTemporalCli(PROJECT_ROOT, log), dataDir: join(dataDir, 'temporal'), port: 'free', uiPort: null, log }),
     startPostgres({ dataDir, port: pgPort, databaseUrl: process.env.DATABASE_URL }),
   ]);
   let pg = firstPg;

@@ -25,7 +25,7 @@ const DROP_FILE = 'drop-v2-whole.json';
 export async function runRecordHistories(): Promise<number> {
   const stack = await startStack({
     dataDir: join(PROJECT_ROOT, '.data', 'record'),
-    temporalPort: await freePort(),
+    temporalPort: 'free',
     temporalUiPort: null,
     postgresPort: await freePort(),
     apiPort: 0,

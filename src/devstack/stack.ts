@@ -16,7 +16,7 @@ export const PROJECT_ROOT = join(__dirname, '..', '..');
 
 export interface StackOptions {
   dataDir?: string;
-  temporalPort?: number;
+  temporalPort?: number | 'free';
   temporalUiPort?: number | null;
   postgresPort?: number;
   apiPort?: number;

@@ -1,9 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
-import { waitFor } from './wait';
+import { freePort } from './ports';
+import { StopWaiting, waitFor } from './wait';
 
 /** The pinned Temporal CLI (embeds Temporal Server 1.29.1); see docs/field-notes. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -44,14 +45,33 @@ export interface TemporalServer {
   stop(): Promise<void>;
 }
 
-/** Runs `temporal server start-dev` with its SQLite file under dataDir and our search attributes. */
-export async function startTemporalDevServer(opts: {
+interface DevServerOptions {
   binary: string;
   dataDir: string;
-  port: number;
+  /** 'free': a port the system says is free; tried again with another if it is taken before the server binds it. */
+  port: number | 'free';
   uiPort: number | null;
   log: (line: string) => void;
-}): Promise<TemporalServer> {
+}
+
+/** Runs `temporal server start-dev` with its SQLite file under dataDir and our search attributes. */
+export async function startTemporalDevServer(opts: DevServerOptions): Promise<TemporalServer> {
+  if (opts.port !== 'free') return startOnPort(opts, opts.port);
+  // A port found free can be handed to another process's outgoing connection before the
+  // server binds it (seen once in a few dozen starts on a busy machine).
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnPort(opts, await freePort());
+    } catch (err) {
+      if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
+      opts.log(`${err.message}; starting Temporal on another port`);
+    }
+  }
+}
+
+class PortTakenError extends StopWaiting {}
+
+async function startOnPort(opts: DevServerOptions, port: number): Promise<TemporalServer> {
   mkdirSync(opts.dataDir, { recursive: true });
   const args = [
     'server',
@@ -59,7 +79,7 @@ export async function startTemporalDevServer(opts: {
     '--ip',
     '127.0.0.1',
     '--port',
-    String(opts.port),
+    String(port),
     '--db-filename',
     join(opts.dataDir, 'temporal.sqlite'),
     '--sqlite-pragma',
@@ -71,13 +91,19 @@ export async function startTemporalDevServer(opts: {
     ...(opts.uiPort === null ? ['--headless'] : ['--ui-port', String(opts.uiPort)]),
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ];
-  const logFd = openSync(join(opts.dataDir, 'temporal.log'), 'a');
+  const logPath = join(opts.dataDir, 'temporal.log');
+  const logStart = existsSync(logPath) ? readFileSync(logPath).length : 0;
+  const logFd = openSync(logPath, 'a');
   const child = spawn(opts.binary, args, { stdio: ['ignore', logFd, logFd], detached: false });
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code ?? -1));
-  const address = `127.0.0.1:${opts.port}`;
+  const address = `127.0.0.1:${port}`;
   await waitFor('Temporal server', 120_000, async () => {
-    if (exited !== null) throw new Error(`temporal exited with ${exited}; see ${join(opts.dataDir, 'temporal.log')}`);
+    if (exited !== null) {
+      const said = readFileSync(logPath).subarray(logStart).toString('utf8');
+      if (said.includes(`${address}: bind: address already in use`)) throw new PortTakenError(`port ${port} was taken before Temporal bound it`);
+      throw new StopWaiting(`temporal exited with ${exited}; see ${logPath}`);
+    }
     const connection = await Connection.connect({ address, connectTimeout: 1000 });
     try {
       await connection.workflowService.getSystemInfo({});
