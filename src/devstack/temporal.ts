@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
@@ -92,7 +92,7 @@ async function startOnPort(opts: DevServerOptions, port: number): Promise<Tempor
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
   ];
   const logPath = join(opts.dataDir, 'temporal.log');
-  const logStart = existsSync(logPath) ? readFileSync(logPath).length : 0;
+  const logStart = existsSync(logPath) ? statSync(logPath).size : 0;
   const logFd = openSync(logPath, 'a');
   const child = spawn(opts.binary, args, { stdio: ['ignore', logFd, logFd], detached: false });
   let exited: number | null = null;
