@@ -1,6 +1,6 @@
 import { EntrantListDigest } from './entrant-list-digest';
 import { PackedIds } from './packed-ids';
-import { grown } from './typed-arrays';
+import { grown, sharedCopy } from './typed-arrays';
 
 /**
  * The frozen entrant list of a drop, held as flat arrays in the order the rows came: a million
@@ -57,8 +57,7 @@ export class FrozenListParser {
     if (this.carry && this.carry.length > 0) this.parseLines(Buffer.concat([this.carry, Buffer.of(NEWLINE)]), this.carry.length + 1);
     const n = this.count;
     const ids = new PackedIds(this.idBytes.subarray(0, this.idLength), this.ends.subarray(0, n)).toShared();
-    const weights = new Int32Array(new SharedArrayBuffer(n * 4));
-    weights.set(this.weights.subarray(0, n));
+    const weights = sharedCopy(this.weights.subarray(0, n));
     return {
       ids,
       weights,
