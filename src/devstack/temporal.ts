@@ -52,6 +52,8 @@ interface DevServerOptions {
   port: number | 'free';
   uiPort: number | null;
   log: (line: string) => void;
+  /** Where 'free' ports come from (tests hand out a taken one first). */
+  pickPort?: () => Promise<number>;
 }
 
 /** Runs `temporal server start-dev` with its SQLite file under dataDir and our search attributes. */
@@ -61,7 +63,7 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Te
   // server binds it (seen once in a few dozen starts on a busy machine).
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOnPort(opts, await freePort());
+      return await startOnPort(opts, await (opts.pickPort ?? freePort)());
     } catch (err) {
       if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
       opts.log(`${err.message}; starting Temporal on another port`);
@@ -69,7 +71,8 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Te
   }
 }
 
-class PortTakenError extends StopWaiting {}
+/** The server exited because its port was taken: another port may succeed. */
+export class PortTakenError extends StopWaiting {}
 
 async function startOnPort(opts: DevServerOptions, port: number): Promise<TemporalServer> {
   mkdirSync(opts.dataDir, { recursive: true });
