@@ -91,7 +91,9 @@ export async function runIntakeBench(args: string[]): Promise<number> {
       // How busy the API's event loop was: 1.0 means the API process itself was the ceiling.
       const after = await loop();
       const active = after.active - before.active;
-      return { ...r, apiLoopBusy: Number((active / (active + after.idle - before.idle)).toFixed(3)) };
+      const apiLoopBusy = Number((active / (active + after.idle - before.idle)).toFixed(3));
+      log(`  ${path}: ${Math.round(r.ok / r.seconds)} ok/s, p99 ${r.p99Ms} ms, API event loop busy ${apiLoopBusy}`);
+      return { ...r, apiLoopBusy };
     };
     const entryPath = `/v1/drops/${dropId}/entries`;
     // Warm-up is not measured: JIT, Postgres' buffers and indexes, the intake thread's connections.
