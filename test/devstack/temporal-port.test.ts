@@ -32,12 +32,10 @@ describe('Temporal dev server on a taken port', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('fails at once with PortTakenError on a fixed port that is taken', async () => {
-    const started = Date.now();
+  it('fails with PortTakenError on a fixed port that is taken', async () => {
     const binary = ensureTemporalCli(PROJECT_ROOT, log);
+    // A PortTakenError (not the start deadline's timeout) shows it stopped waiting when the server exited.
     await expect(startTemporalDevServer({ binary, dataDir: join(dataDir, 'fixed'), port: takenPort, uiPort: null, log })).rejects.toBeInstanceOf(PortTakenError);
-    // It stops waiting when the server exits, long before the 120 s start deadline.
-    expect(Date.now() - started).toBeLessThan(60_000);
   });
 
   it("starts on another port when the 'free' port it was given is taken", async () => {
