@@ -109,16 +109,6 @@ export function rankIndices(dropId: string, drawSeed: string, entries: FlatEntri
   const hi = new Uint32Array(n);
   const lo = new Uint16Array(n);
   keyPrefixes(drawSeed, dropId, entries.ids, entries.weights, 0, n, hi, lo);
-  return orderFromPrefixes(dropId, drawSeed, entries, hi, lo);
-}
-
-export function orderFromPrefixes(
-  dropId: string,
-  drawSeed: string,
-  entries: FlatEntries,
-  hi: Uint32Array,
-  lo: Uint16Array,
-): Uint32Array {
   const order = sortByPrefix(hi);
   settleTies(dropId, drawSeed, entries, order, hi, lo);
   return order;
