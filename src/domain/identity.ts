@@ -1,24 +1,18 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Identity dedupe without keeping who people are on the entry row. */
-export function normaliseEmail(email: string): string {
-  return email.trim().toLowerCase();
-}
-
-export function normalisePhone(phone: string | undefined): string | null {
-  if (!phone) return null;
-  const digits = phone.replace(/[^0-9+]/g, '');
-  return digits.length > 0 ? digits : null;
-}
-
-/** Keyed hash per drop: the same person in two drops cannot be linked from the hashes. */
-export function identityHash(secret: string, dropId: string, email: string): string {
-  return createHmac('sha256', secret).update(`${dropId}\n${normaliseEmail(email)}`).digest('hex');
+/**
+ * Identity dedupe without keeping who people are on the entry row. Keyed hash per drop: the same
+ * person in two drops cannot be linked from the hashes. `mailbox` is already normalised
+ * (`mailboxIdentity` in registration/contacts.ts), so every spelling of one mailbox hashes alike.
+ */
+export function identityHash(secret: string, dropId: string, mailbox: string): string {
+  return createHmac('sha256', secret).update(`${dropId}\n${mailbox}`).digest('hex');
 }
 
 /**
- * The phone number is a second identity: someone back with another e-mail but the same phone
- * is the same person. Its own key, so a phone hash can never equal an e-mail's.
+ * The phone number (E.164, from `normalisePhone`) is a second identity, hashed under its own
+ * key, so a phone hash can never equal an e-mail's. Unverified, it never answers for another
+ * entry: a number already on an entry under another e-mail is refused (README, phone policy).
  */
 export function phoneHash(phoneKey: Buffer, dropId: string, phone: string): string {
   return createHmac('sha256', phoneKey).update(`${dropId}\n${phone}`).digest('hex');

@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { isDeepStrictEqual } from 'node:util';
 import { ApiError } from '../../api/errors';
-import type { LaunchDrop } from '../../api/schemas';
+import type { LaunchDrop } from '../domain/drop/launch';
 import {
   DROP_ID,
   DROP_PHASE,

@@ -1,16 +1,13 @@
 import { ApiError } from '../../api/errors';
-import type { RegisterEntry } from '../../api/schemas';
 import { findDrop } from '../db/repositories/drops';
 import { findEntry } from '../db/repositories/entries';
 import { findDrawPosition, findWinner } from '../db/repositories/draws';
 import { findOrderByEntry } from '../db/repositories/orders';
 import { drawRulesOf, type DrawRules, type TierRule } from '../domain/draw/rules';
-import {
-  deriveKey,
-  normaliseEmail,
-  normalisePhone,
-  receiptSecretMatches,
-} from '../domain/identity';
+import { phoneCountryOf } from '../domain/drop/launch';
+import { deriveKey, receiptSecretMatches } from '../domain/identity';
+import { mailboxIdentity, normalisePhone, type PhoneCountry } from '../domain/registration/contacts';
+import type { RegisterEntry } from '../domain/registration/registration';
 import { issuePass, verifyPass } from '../domain/passes';
 import type { ServiceDeps } from './deps';
 
@@ -24,21 +21,27 @@ export interface Receipt {
   duplicate: boolean;
 }
 
-/** A drop's tiers never change after launch, so intake reads them once per drop (per database). */
-const rulesCaches = new WeakMap<ServiceDeps['db'], Map<string, DrawRules>>();
+/** What intake needs of a drop: its tiers and its phone country, which never change after launch. */
+interface IntakeRules extends DrawRules {
+  phoneCountry: PhoneCountry;
+}
 
-function cachedRules(deps: Pick<ServiceDeps, 'db'>, dropId: string): DrawRules | undefined {
+/** Intake reads them once per drop (per database). */
+const rulesCaches = new WeakMap<ServiceDeps['db'], Map<string, IntakeRules>>();
+
+function cachedRules(deps: Pick<ServiceDeps, 'db'>, dropId: string): IntakeRules | undefined {
   return rulesCaches.get(deps.db)?.get(dropId);
 }
 
-async function rulesFor(deps: Pick<ServiceDeps, 'db'>, dropId: string): Promise<DrawRules> {
+async function rulesFor(deps: Pick<ServiceDeps, 'db'>, dropId: string): Promise<IntakeRules> {
   let rulesCache = rulesCaches.get(deps.db);
   if (!rulesCache) rulesCaches.set(deps.db, (rulesCache = new Map()));
   const cached = rulesCache.get(dropId);
   if (cached) return cached;
   const drop = await findDrop(deps.db, dropId);
   if (!drop) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
-  const rules = drawRulesOf(drop.spec as Parameters<typeof drawRulesOf>[0]);
+  const spec = drop.spec as Parameters<typeof drawRulesOf>[0] & { phoneCountry?: string };
+  const rules = { ...drawRulesOf(spec), phoneCountry: phoneCountryOf(spec) };
   if (rulesCache.size > 10_000) rulesCache.clear();
   rulesCache.set(dropId, rules);
   return rules;
@@ -81,10 +84,18 @@ export async function register(
   // The hot path: no extra await once the drop's rules are cached.
   const rules = cachedRules(deps, dropId) ?? (await rulesFor(deps, dropId));
   const { tier, passId } = tierOf(rules, dropId, keysOf(deps.secrets).pass, body.passToken);
+  // Parsed only when given (libphonenumber costs ~20 µs); the schema already normalised the e-mail.
+  const phone = body.phone === undefined ? null : normalisePhone(body.phone, rules.phoneCountry);
+  if (phone === null && body.phone !== undefined) {
+    throw new ApiError(400, 'invalid_request', 'the request does not match the schema', [
+      { path: 'phone', message: `not a possible phone number (national numbers are read as ${rules.phoneCountry} numbers)` },
+    ]);
+  }
   const outcome = await deps.intake.submit({
     dropId,
-    email: normaliseEmail(body.email),
-    phone: normalisePhone(body.phone),
+    email: body.email,
+    emailIdentity: mailboxIdentity(body.email),
+    phone,
     region: body.region,
     tier: tier.tier,
     weight: tier.weight,
@@ -110,6 +121,9 @@ export async function register(
       throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
     case 'pass_used':
       throw new ApiError(409, 'pass_already_used', 'this pass has already been used to enter');
+    case 'phone_used':
+      // Never names the entry that holds the number: the phone is unverified, it may be a stranger's.
+      throw new ApiError(409, 'phone_already_used', 'this phone number is already on an entry under another e-mail address; you can enter without it');
     case 'closed':
       throw new ApiError(409, 'registration_closed', 'this drop is not taking registrations now');
   }

@@ -25,7 +25,9 @@ export type IntakeOutcome =
   | { kind: 'replay'; entryId: string; createdAt: Date }
   | { kind: 'key_reused' }
   | { kind: 'closed' }
-  | { kind: 'pass_used' };
+  | { kind: 'pass_used' }
+  /** The phone is on another identity's entry: refused, and that entry is never named (README, phone policy). */
+  | { kind: 'phone_used' };
 
 const byDropThenIdentity = (a: IntakeItem, b: IntakeItem) =>
   a.dropId < b.dropId ? -1 : a.dropId > b.dropId ? 1 : a.identityHash < b.identityHash ? -1 : a.identityHash > b.identityHash ? 1 : 0;
@@ -158,8 +160,10 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
       }
     }
     if (!open.has(it.dropId)) return { kind: 'closed' };
-    const same = byIdentity.get(`${it.dropId}\n${it.identityHash}`) ?? (it.phoneHash === null ? undefined : byPhone.get(`${it.dropId}\n${it.phoneHash}`));
+    // Only the same e-mail identity is answered with its entry; an unverified phone never names another's.
+    const same = byIdentity.get(`${it.dropId}\n${it.identityHash}`);
     if (same) return { kind: 'duplicate', entryId: same.e, createdAt: new Date(same.at) };
+    if (it.phoneHash !== null && byPhone.has(`${it.dropId}\n${it.phoneHash}`)) return { kind: 'phone_used' };
     return { kind: 'pass_used' };
   });
 }

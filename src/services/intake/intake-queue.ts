@@ -161,8 +161,8 @@ export class EntryIntakeQueue {
         left.push(w);
         continue;
       }
-      const { dropId, email, phone, idempotencyKey, passId } = w.request;
-      const keys = [`i\n${dropId}\n${email}`];
+      const { dropId, emailIdentity, phone, idempotencyKey, passId } = w.request;
+      const keys = [`i\n${dropId}\n${emailIdentity}`];
       if (phone !== null) keys.push(`f\n${dropId}\n${phone}`);
       if (idempotencyKey !== null) keys.push(`k\n${dropId}\n${idempotencyKey}`);
       if (passId !== null) keys.push(`p\n${dropId}\n${passId}`);

@@ -5,7 +5,11 @@ import { identityHash, newEntryId, phoneHash } from '../../domain/identity';
 /** A validated registration as the API hands it to the intake thread (nothing secret-derived yet). */
 export interface IntakeRequest {
   dropId: string;
+  /** The mailbox address as stored (`mailboxAddress`). */
   email: string;
+  /** What dedupes it (`mailboxIdentity`): hashed, never stored. */
+  emailIdentity: string;
+  /** E.164, or null when none was given. */
   phone: string | null;
   region: string;
   tier: string;
@@ -20,7 +24,7 @@ export function prepareIntakeItem(identitySecret: string, phoneKey: Buffer, r: I
   return {
     dropId: r.dropId,
     entryId: newEntryId(),
-    identityHash: identityHash(identitySecret, r.dropId, r.email),
+    identityHash: identityHash(identitySecret, r.dropId, r.emailIdentity),
     phoneHash: r.phone === null ? null : phoneHash(phoneKey, r.dropId, r.phone),
     tier: r.tier,
     weight: r.weight,

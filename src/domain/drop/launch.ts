@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { MISSED_PICKUP_POLICIES, PAYMENT_MODES } from '../../../workflows/definitions';
+import { DEFAULT_PHONE_COUNTRY, isPhoneCountry, type PhoneCountry } from '../registration/contacts';
+
+/** Drop, node, tier and round ids. */
+export const slug = z.string().regex(/^[a-z0-9][a-z0-9-]{2,63}$/, 'lowercase letters, digits and dashes, 3 to 64 characters');
+/** Regions are published in the draw record beside each entry: short plain names only. */
+export const region = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lowercase letters, digits, dashes and underscores, up to 64 characters');
+
+/** What ops send to launch a drop (`POST /v1/drops`); its parsed output is the drop's spec as stored. */
+export const launchDropSchema = z
+  .object({
+    dropId: slug,
+    name: z.string().min(1).max(200),
+    units: z.number().int().min(1).max(100_000),
+    priceCents: z.number().int().min(0).max(10_000_000),
+    currency: z.string().regex(/^[a-z]{3}$/).default('usd'),
+    nodes: z
+      .array(
+        z.strictObject({
+          nodeId: slug,
+          region,
+          kind: z.enum(['locker', 'popup']).default('locker'),
+          stock: z.number().int().min(0).max(100_000),
+        }),
+      )
+      .min(1)
+      .max(100),
+    windows: z.strictObject({
+      registrationSeconds: z.number().int().min(1).max(30 * 86_400),
+      paymentSeconds: z.number().int().min(1).max(7 * 86_400),
+      pickupSeconds: z.number().int().min(1).max(7 * 86_400),
+      postMortemDelaySeconds: z.number().int().min(0).max(30 * 86_400).default(72 * 3600),
+    }),
+    policies: z.strictObject({ missedPickup: z.enum(MISSED_PICKUP_POLICIES).default('refund') }).default({ missedPickup: 'refund' }),
+    payment: z.strictObject({ mode: z.enum(PAYMENT_MODES).default('pay_after_win') }).default({ mode: 'pay_after_win' }),
+    beacon: z.string().min(1).max(256).nullable().default(null),
+    /** Entry tiers: weight = tickets held; a pass tier is entered only with an ops-issued pass token. */
+    tiers: z
+      .array(
+        z.strictObject({
+          tier: slug,
+          weight: z.number().int().min(1).max(100),
+          requiresPass: z.boolean().default(false),
+          /** At most this many winners from the tier, across all rounds. */
+          maxWinners: z.number().int().min(0).max(100_000).optional(),
+        }),
+      )
+      .min(1)
+      .max(20)
+      .default([{ tier: 'general', weight: 1, requiresPass: false }]),
+    /** Allocation rounds in order (e.g. a pass-holder presale, then everyone left); units sum to `units`. */
+    rounds: z
+      .array(z.strictObject({ round: slug, tiers: z.array(slug).min(1).max(20), units: z.number().int().min(0).max(100_000) }))
+      .min(1)
+      .max(10)
+      .optional(),
+    /** At most this many winners per region. */
+    regionQuotas: z.record(region, z.number().int().min(0).max(100_000)).default({}),
+    /**
+     * The country whose national numbers entrants may give without `+` (ISO 3166-1 alpha-2, upper
+     * case); absent means `DEFAULT_PHONE_COUNTRY` ("US"). Kept absent rather than defaulted, so a
+     * drop launched before the field existed relaunches with the same spec.
+     */
+    phoneCountry: z.string().refine(isPhoneCountry, 'an upper-case ISO 3166-1 alpha-2 country code, e.g. "US"').optional(),
+  })
+  .strict()
+  .superRefine((d, ctx) => {
+    const tierNames = new Set(d.tiers.map((t) => t.tier));
+    if (tierNames.size !== d.tiers.length) ctx.addIssue({ code: 'custom', path: ['tiers'], message: 'tier names must be unique' });
+    if (d.rounds) {
+      const roundUnits = d.rounds.reduce((s, r) => s + r.units, 0);
+      if (roundUnits !== d.units) {
+        ctx.addIssue({ code: 'custom', path: ['rounds'], message: `round units (${roundUnits}) must add up to units (${d.units})` });
+      }
+      if (new Set(d.rounds.map((r) => r.round)).size !== d.rounds.length) {
+        ctx.addIssue({ code: 'custom', path: ['rounds'], message: 'round names must be unique' });
+      }
+      for (const [i, r] of d.rounds.entries()) {
+        for (const t of r.tiers) {
+          if (!tierNames.has(t)) ctx.addIssue({ code: 'custom', path: ['rounds', i, 'tiers'], message: `unknown tier ${t}` });
+        }
+      }
+    }
+    const ids = new Set(d.nodes.map((n) => n.nodeId));
+    if (ids.size !== d.nodes.length) ctx.addIssue({ code: 'custom', path: ['nodes'], message: 'node ids must be unique' });
+    const stock = d.nodes.reduce((s, n) => s + n.stock, 0);
+    if (stock < d.units) ctx.addIssue({ code: 'custom', path: ['units'], message: `units (${d.units}) exceed the nodes' stock (${stock})` });
+  });
+export type LaunchDrop = z.infer<typeof launchDropSchema>;
+
+/** The country a drop reads national phone numbers in. */
+export function phoneCountryOf(spec: { phoneCountry?: string }): PhoneCountry {
+  return spec.phoneCountry !== undefined && isPhoneCountry(spec.phoneCountry) ? spec.phoneCountry : DEFAULT_PHONE_COUNTRY;
+}
