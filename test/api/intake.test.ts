@@ -64,14 +64,14 @@ describe('registration intake', () => {
     expect((await stack.api.call('GET', `${entriesPath}/${first.body.entryId}`, { headers: { 'x-receipt-secret': 'nope' } })).status).toBe(404);
   });
 
-  it('treats the same phone number as the same person, and keeps contacts off the entry row', async () => {
+  it('refuses the same phone number under another e-mail without naming its entry, and keeps contacts off the entry row', async () => {
     const first = await stack.api.call('POST', entriesPath, { body: { email: 'phone-owner@example.test', phone: '+44 20 7946 0000', region: 'north' } });
     expect(first.status).toBe(201);
     const before = await countEntries();
     const again = await stack.api.call('POST', entriesPath, { body: { email: 'another-inbox@example.test', phone: '+44 20-7946-0000', region: 'north' } });
-    expect(again.status).toBe(200);
-    expect(again.body).toMatchObject({ entryId: first.body.entryId, duplicate: true });
-    expect(again.body.receiptSecret).toBeUndefined();
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('phone_already_used');
+    expect(JSON.stringify(again.body)).not.toContain(first.body.entryId);
     expect(await countEntries()).toBe(before);
     // a different phone with a fresh e-mail is a different person
     expect((await stack.api.call('POST', entriesPath, { body: { email: 'neighbour@example.test', phone: '+44 20 7946 0001', region: 'north' } })).status).toBe(201);
