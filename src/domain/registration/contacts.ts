@@ -21,8 +21,7 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
  * The address after normalisation: the local part as zod's e-mail check has always accepted
  * it (ASCII, no leading, trailing or double dot), an ASCII (punycode) host of two or more labels.
  */
-const ADDRESS =
-  /^(?!\.)(?!.*\.\.)[a-z0-9_'+\-.]*[a-z0-9_+-]@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
+const ADDRESS = /^[a-z0-9_'+\-.]*[a-z0-9_+-]@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$/;
 
 /**
  * The mailbox address as we store and would write to: trimmed, Unicode NFC, local part
@@ -30,16 +29,18 @@ const ADDRESS =
  * without a trailing root dot. `null` when it is not an address (at most 254 characters).
  */
 export function mailboxAddress(raw: string): string | null {
-  // Fast path: almost every address is plain ASCII, which NFC and IDNA leave as it is (but for case).
-  const ascii = PRINTABLE_ASCII.test(raw);
-  const s = ascii ? raw.trim() : raw.normalize('NFC').trim();
-  const at = s.lastIndexOf('@');
-  if (at <= 0) return null;
-  let host = s.slice(at + 1);
-  if (host.endsWith('.')) host = host.slice(0, -1);
-  host = ascii ? host.toLowerCase() : domainToASCII(host);
-  const address = `${s.slice(0, at).toLowerCase()}@${host}`;
-  return address.length <= 254 && ADDRESS.test(address) ? address : null;
+  let address: string;
+  if (PRINTABLE_ASCII.test(raw)) {
+    // The hot path: NFC and IDNA leave plain ASCII as it is, but for case.
+    address = raw.trim().toLowerCase();
+  } else {
+    const s = raw.normalize('NFC').trim();
+    const at = s.lastIndexOf('@');
+    if (at <= 0) return null;
+    address = `${s.slice(0, at).toLowerCase()}@${domainToASCII(s.slice(at + 1))}`;
+  }
+  if (address.endsWith('.')) address = address.slice(0, -1);
+  return address.length <= 254 && address.charCodeAt(0) !== 46 /* . */ && !address.includes('..') && ADDRESS.test(address) ? address : null;
 }
 
 const GMAIL_HOSTS = new Set(['gmail.com', 'googlemail.com']);
