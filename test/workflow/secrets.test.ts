@@ -80,7 +80,7 @@ describe('secrets stay out of workflow history and query strings', () => {
     return out;
   };
 
-  it('pay after win, pickup, and store credit: no pay link, client secret, claim code, offer code, receipt secret or pass token in any history', async () => {
+  it('runs a pay-after-win drop through payment, a locker pickup and a missed pickup turned into store credit, noting every secret handed out', async () => {
     const dropId = 'secrets-pay';
     await launch(dropId, {
       units: 2,
@@ -116,7 +116,7 @@ describe('secrets stay out of workflow history and query strings', () => {
     await phaseIs(dropId, 'completed', 120_000);
   });
 
-  it('a hold placed at entry and captured: no pay link, client secret or claim code in any history', async () => {
+  it('runs an authorize-at-entry drop through the hold, its capture and a missed pickup, noting every secret handed out', async () => {
     const dropId = 'secrets-hold';
     await launch(dropId, {
       units: 1,
@@ -140,7 +140,7 @@ describe('secrets stay out of workflow history and query strings', () => {
     await phaseIs(dropId, 'completed', 120_000);
   });
 
-  it('finds none of those values in the serialized history of any order or drop workflow', async () => {
+  it('finds no pay link, client secret, claim code, offer code, receipt secret, pass token, e-mail or phone in the history of any order or drop workflow', async () => {
     const dropIds = ['secrets-pay', 'secrets-hold'];
     for (const intent of stack.simulator.payments.intents.values()) {
       if (dropIds.includes(intent.metadata.drop_id!)) keep('client secret', intent.clientSecret);
