@@ -27,7 +27,9 @@ export async function ensureStripeMock(root: string, log: (line: string) => void
 }
 
 export async function startStripeMock(binary: string, port: number): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  // Without -https-addr stripe-mock also binds HTTPS on the fixed :12112 and exits when another
+  // stripe-mock on the machine holds it: an empty port lets the system choose one.
+  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:'], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => (exited = true));
   const url = `http://127.0.0.1:${port}`;
