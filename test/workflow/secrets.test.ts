@@ -1,3 +1,5 @@
+import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
+import { payLinkOf } from '../../src/services/entrant-secrets';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 
 /**
@@ -177,5 +179,18 @@ describe('secrets stay out of workflow history and query strings', () => {
       const holdViaQuery = await stack.api.call('POST', `${path}/authorization?secret=${encodeURIComponent(receipt.receiptSecret)}`);
       expect({ status: holdViaQuery.status, code: holdViaQuery.body?.error?.code }).toEqual({ status: 400, code: 'secret_in_query' });
     }
+  });
+
+  it("shows the pay link of an order whose worker predates the link on the row: asked of the provider once, then kept", async () => {
+    // A workflow that made its intent before this change recorded the link in history, not on the row.
+    const payments = new SimulatedPaymentAdapter(stack.providerUrl);
+    const order = await stack.db.selectFrom('orders').selectAll().where('drop_id', '=', 'secrets-hold').executeTakeFirstOrThrow();
+    const intent = await payments.createPaymentIntent({ dropId: 'secrets-hold', orderId: 'ord_legacy', amountCents: 1500, currency: 'usd', idempotencyKey: 'legacy-order-intent' });
+    const legacy = { ...order, state: 'awaiting_payment' as const, pay_link: null, payment_intent_id: intent.id };
+    expect(await payLinkOf({ db: stack.db, payments }, legacy)).toBe(intent.payLink);
+    const row = await stack.db.selectFrom('orders').select('pay_link').where('order_id', '=', order.order_id).executeTakeFirstOrThrow();
+    expect(row.pay_link).toBe(intent.payLink);
+    // Not while the window is closed, whatever the row holds.
+    expect(await payLinkOf({ db: stack.db, payments }, { ...legacy, state: 'paid', pay_link: intent.payLink })).toBeNull();
   });
 });
