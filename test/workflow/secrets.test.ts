@@ -170,6 +170,11 @@ describe('secrets stay out of workflow history and query strings', () => {
       expect({ url, secrets: [...secrets].filter(([value]) => query.includes(value)).map(([, what]) => what) }).toEqual({ url, secrets: [] });
     }
 
+    // The simulator's checkout pays for the client secret only: an intent id (which history does carry) pays nothing.
+    const intent = stack.simulator.payments.intents.values().next().value!;
+    const byId = await fetch(`${stack.providerUrl}/payments/checkout/${intent.id}`, { method: 'POST' });
+    expect(byId.status).toBe(404);
+
     // The receipt secret goes in the x-receipt-secret header; the query string is refused, with nothing read.
     for (const { dropId, receipt } of receipts) {
       const path = `/v1/drops/${dropId}/entries/${receipt.entryId}`;
