@@ -24,7 +24,10 @@ const configSchema = z.object({
   STRIPE_SECRET_KEY: z.string().min(8).optional(),
   /** stripe-mock or a proxy; Stripe's own API when unset. */
   STRIPE_API_BASE: z.string().url().optional(),
-  /** Our pay page, which takes the intent's client secret (Stripe only). */
+  /**
+   * Our pay page (Stripe only). Pay links give it the intent's id and client secret in the URL
+   * fragment (`#payment_intent=…&client_secret=…`, read by the page's script), never the query string.
+   */
   DROPS_PAY_PAGE_URL: z.string().url().optional(),
 });
 

@@ -26,21 +26,24 @@ interface OrderTerms {
   payment?: { mode: PaymentMode };
 }
 
-/** Fields an order step may set beside its state; camelCase on the wire, columns in the DB. */
+/**
+ * Fields an order step may set beside its state; camelCase on the wire, columns in the DB.
+ * No bearer secret belongs here (it would enter workflow history): the pay link is written by
+ * createPaymentIntent, and the claim code and offer code are derived by the API on read.
+ */
 export interface OrderPatch {
   paymentIntentId?: string;
-  payLink?: string;
   payDeadline?: number;
   nodeId?: string;
   carrier?: string;
   trackingNumber?: string;
   labelId?: string;
-  claimCode?: string | null;
+  /** Only null: clears a claim code stored by orders recorded before codes were derived on read. */
+  claimCode?: null;
   compartmentReservationId?: string;
   pickupDeadline?: number;
   finalReason?: string;
   creditCents?: number;
-  offerCode?: string;
 }
 
 const START_BATCH = 200;
@@ -166,7 +169,6 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
       const p = input.patch ?? {};
       const changed = await advanceOrder(db, input.orderId, input.seq, input.state, {
         ...(p.paymentIntentId !== undefined && { payment_intent_id: p.paymentIntentId }),
-        ...(p.payLink !== undefined && { pay_link: p.payLink }),
         ...(p.payDeadline !== undefined && { pay_deadline: new Date(p.payDeadline) }),
         ...(p.nodeId !== undefined && { node_id: p.nodeId }),
         ...(p.carrier !== undefined && { carrier: p.carrier }),
@@ -177,7 +179,6 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
         ...(p.pickupDeadline !== undefined && { pickup_deadline: new Date(p.pickupDeadline) }),
         ...(p.finalReason !== undefined && { final_reason: p.finalReason }),
         ...(p.creditCents !== undefined && { credit_cents: p.creditCents }),
-        ...(p.offerCode !== undefined && { offer_code: p.offerCode }),
       });
       if (changed) {
         await recordEvent(db, {

@@ -1,7 +1,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
-import { createHmac } from 'node:crypto';
 import { advanceAuthorization, findAuthorization, listOpenAuthorizations } from '../../src/db/repositories/authorizations';
 import { post } from '../../src/db/repositories/ledger';
+import { savePayLink } from '../../src/db/repositories/orders';
 import { ProviderRejectedError } from '../../src/integrations/providers';
 import { authorizationKey } from '../../src/services/authorizations';
 import type { ActivityDeps } from '../deps';
@@ -17,7 +17,7 @@ export const ledgerAccounts = {
   storeCredit: (dropId: string) => `drop:${dropId}:store_credit`,
 };
 
-export function createPaymentActivities({ db, payments, claimSecret }: ActivityDeps) {
+export function createPaymentActivities({ db, payments }: ActivityDeps) {
   /** The money the provider captured for an order, posted once (one business key per order). */
   const postCapture = (dropId: string, orderId: string, cents: number) =>
     post(db, {
@@ -32,6 +32,11 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
     });
 
   return {
+    /**
+     * Creates the order's intent (once, whatever the retries) and keeps its pay link on the order
+     * row for the entrant's status page. Returns the intent id only: the pay link is a bearer
+     * secret and must not enter workflow history.
+     */
     async createPaymentIntent(input: { dropId: string; orderId: string; amountCents: number; currency: string }) {
       const intent = await failFastOnRejection(() =>
         payments.createPaymentIntent({
@@ -42,7 +47,8 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
           idempotencyKey: key(input.dropId, input.orderId, 'intent'),
         }),
       );
-      return { paymentIntentId: intent.id, payLink: intent.payLink };
+      await savePayLink(db, input.orderId, intent.payLink);
+      return { paymentIntentId: intent.id };
     },
 
     /**
@@ -148,7 +154,8 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
 
     /**
      * Missed pickup under the `credit` policy: the payment stays with us and becomes store
-     * credit, with a fallback offer code. Deterministic and idempotent: once per order.
+     * credit. Idempotent: once per order. The fallback offer code is derived from the order by
+     * the API when the entrant asks (src/domain/offer-code.ts), so it never enters history.
      */
     async issueStoreCredit(input: { dropId: string; orderId: string; amountCents: number }) {
       await post(db, {
@@ -161,8 +168,6 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
           { account: ledgerAccounts.storeCredit(input.dropId), amountCents: -input.amountCents },
         ],
       });
-      const offerCode = `offer_${createHmac('sha256', claimSecret).update(`offer:${input.dropId}:${input.orderId}`).digest('base64url').slice(0, 16)}`;
-      return { offerCode };
     },
   };
 }

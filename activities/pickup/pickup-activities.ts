@@ -7,7 +7,9 @@ export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
     /**
      * Reserves a compartment until the pickup deadline, opened by a claim code we sign (bound to
      * the order, the node and the deadline). The same inputs give the same code, so a retry
-     * sends the locker exactly what the first attempt did.
+     * sends the locker exactly what the first attempt did. The code is a bearer secret: it goes
+     * to the locker only and is not returned (it would enter workflow history); the API derives
+     * it again for the entrant from the order's node and pickup deadline.
      */
     async reserveCompartment(input: { dropId: string; orderId: string; nodeId: string; expiresAt: number }) {
       const claimCode = issueClaimCode(claimSecret, { orderId: input.orderId, nodeId: input.nodeId, expiresAt: input.expiresAt });
@@ -20,7 +22,7 @@ export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
           idempotencyKey: `drop:${input.dropId}:order:${input.orderId}:compartment:v1`,
         }),
       );
-      return { ...reservation, claimCode };
+      return reservation;
     },
 
     async releaseCompartment(input: { nodeId: string; reservationId: string }) {

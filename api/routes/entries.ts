@@ -1,5 +1,5 @@
 import { Router, type RequestHandler } from 'express';
-import { parseInput } from '../errors';
+import { ApiError, parseInput } from '../errors';
 import { dropIdParam, idempotencyKeySchema, registerEntrySchema } from '../schemas';
 import { authorizeEntry } from '../../src/services/authorizations';
 import { entryStatus, register } from '../../src/services/registration';
@@ -17,8 +17,16 @@ export function entryRoutes(deps: ServiceDeps, json: RequestHandler): Router {
     res.status(status).json(receipt);
   });
 
-  const receiptSecret = (req: Parameters<RequestHandler>[0]) =>
-    req.header('x-receipt-secret') ?? (typeof req.query.secret === 'string' ? req.query.secret : undefined);
+  /**
+   * The receipt secret travels in the `x-receipt-secret` header only: a query string ends up in
+   * access logs, proxies and browser history. One sent there is refused (400) before it is read.
+   */
+  const receiptSecret = (req: Parameters<RequestHandler>[0]) => {
+    if (Object.keys(req.query).some((name) => /secret/i.test(name))) {
+      throw new ApiError(400, 'secret_in_query', 'send the receipt secret in the x-receipt-secret header, never in the query string');
+    }
+    return req.header('x-receipt-secret');
+  };
 
   r.get('/v1/drops/:dropId/entries/:entryId', async (req, res) => {
     const { dropId } = parseInput(dropIdParam, req.params);

@@ -16,7 +16,12 @@ import {
  */
 export interface StripeAdapterConfig {
   secretKey: string;
-  /** Where the entrant pays: our pay page, given the intent's id and client secret. */
+  /**
+   * Where the entrant pays: our pay page. The link carries the intent's id and client secret in
+   * its fragment (`#payment_intent=…&client_secret=…`), which browsers never send to a server,
+   * so the secret stays out of access logs, proxies and Referer headers; the page reads
+   * `location.hash`.
+   */
   payPageUrl: string;
   /** For stripe-mock or a proxy, e.g. http://127.0.0.1:12111; Stripe's API otherwise. */
   apiBase?: string;
@@ -53,8 +58,10 @@ export class StripePaymentAdapter implements PaymentProvider {
   private toIntent(pi: Stripe.PaymentIntent): PaymentIntent {
     const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : null;
     const link = new URL(this.config.payPageUrl);
-    link.searchParams.set('payment_intent', pi.id);
-    if (pi.client_secret) link.searchParams.set('client_secret', pi.client_secret);
+    // The client secret is a bearer secret: never in the query string.
+    const fragment = new URLSearchParams({ payment_intent: pi.id });
+    if (pi.client_secret) fragment.set('client_secret', pi.client_secret);
+    link.hash = fragment.toString();
     return {
       id: pi.id,
       status: STATUS[pi.status] ?? 'requires_payment',

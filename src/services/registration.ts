@@ -10,6 +10,7 @@ import { mailboxIdentity, normalisePhone, type PhoneCountry } from '../domain/re
 import type { RegisterEntry } from '../domain/registration/registration';
 import { issuePass, verifyPass } from '../domain/passes';
 import type { ServiceDeps } from './deps';
+import { claimCodeOf, offerCodeOf, payLinkOf } from './entrant-secrets';
 
 export interface Receipt {
   dropId: string;
@@ -149,7 +150,7 @@ export async function requireEntrant(deps: Pick<ServiceDeps, 'db' | 'secrets'>, 
 }
 
 /** What an entrant may see of their own entry, with their receipt secret. */
-export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dropId: string, entryId: string, secret: string | undefined) {
+export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets' | 'payments'>, dropId: string, entryId: string, secret: string | undefined) {
   const entry = await requireEntrant(deps, dropId, entryId, secret);
   const won = await findWinner(deps.db, dropId, entryId);
   const drawn = won ? null : await findDrawPosition(deps.db, dropId, entryId);
@@ -168,18 +169,18 @@ export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets'>, dro
     order: order && {
       orderId: order.order_id,
       state: order.state,
-      payLink: order.state === 'awaiting_payment' ? order.pay_link : null,
+      payLink: await payLinkOf(deps, order),
       payDeadline: iso(order.pay_deadline),
       nodeId: order.node_id,
       fulfillment: order.fulfillment,
       /** The QR payload to show at the locker; only while the pickup window is open. */
-      claimCode: order.state === 'awaiting_pickup' ? order.claim_code : null,
+      claimCode: claimCodeOf(deps.secrets.claimSecret, order),
       pickupDeadline: iso(order.pickup_deadline),
       carrier: order.carrier,
       trackingNumber: order.tracking_number,
       trackingStatus: order.tracking_status,
       creditCents: order.credit_cents,
-      offerCode: order.offer_code,
+      offerCode: offerCodeOf(deps.secrets.claimSecret, order),
     },
   };
 }

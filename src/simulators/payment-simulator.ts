@@ -14,6 +14,8 @@ export type SimIntentStatus = 'requires_payment_method' | 'requires_capture' | '
 
 export interface SimIntent {
   id: string;
+  /** Stripe's `client_secret`: what the hosted checkout needs (the intent id alone is not enough). */
+  clientSecret: string;
   status: SimIntentStatus;
   amount: number;
   amountReceived: number;
@@ -47,6 +49,8 @@ const invalid = (message: string, code?: string) => ({
 
 export class PaymentSimulator {
   readonly intents = new Map<string, SimIntent>();
+  /** Intent ids by client secret, for the hosted checkout. */
+  private readonly byClientSecret = new Map<string, string>();
   readonly refunds: SimRefund[] = [];
   readonly disputes = new Map<string, SimDispute>();
   readonly faults: Faults;
@@ -75,7 +79,9 @@ export class PaymentSimulator {
       currency: i.currency,
       capture_method: i.captureMethod,
       metadata: i.metadata,
-      pay_link: `${this.baseUrl}/payments/checkout/${i.id}`,
+      client_secret: i.clientSecret,
+      // The secret goes in the path, never in a query string (logged and passed on as Referer).
+      pay_link: `${this.baseUrl}/payments/checkout/${i.clientSecret}`,
       ...(i.disputeId ? { dispute: i.disputeId } : {}),
     };
   }
@@ -96,8 +102,10 @@ export class PaymentSimulator {
         if (typeof currency !== 'string' || !/^[a-z]{3}$/.test(currency)) return invalid('currency must be a 3-letter ISO code');
         if (captureMethod !== 'automatic' && captureMethod !== 'manual') return invalid('capture_method');
         const meta = typeof metadata === 'object' && metadata ? Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, String(v)])) : {};
+        const id = newId('pi');
         const intent: SimIntent = {
-          id: newId('pi'),
+          id,
+          clientSecret: `${id}_secret_${randomBytes(12).toString('hex')}`,
           status: 'requires_payment_method',
           amount,
           amountReceived: 0,
@@ -108,6 +116,7 @@ export class PaymentSimulator {
           declines: 0,
         };
         this.intents.set(intent.id, intent);
+        this.byClientSecret.set(intent.clientSecret, intent.id);
         const crowd = this.crowd;
         if (crowd) {
           const choice = crowd.paymentChoice();
@@ -190,8 +199,9 @@ export class PaymentSimulator {
   checkoutRouter(): Router {
     const r = Router();
     r.use(express.json());
-    r.post('/:id', (req, res) => {
-      const result = this.checkout(req.params.id, req.body?.outcome === 'decline' ? 'decline' : 'pay');
+    r.post('/:clientSecret', (req, res) => {
+      const id = this.byClientSecret.get(req.params.clientSecret) ?? '';
+      const result = this.checkout(id, req.body?.outcome === 'decline' ? 'decline' : 'pay');
       res.status(result.status).json(result.body);
     });
     return r;

@@ -12,7 +12,7 @@ import { WebhookSender, type WebhookTarget } from './webhook-sender';
  * network, served over real HTTP so our adapters, idempotency keys, webhooks and signatures are
  * exercised end to end. Seeded fault injection per provider; state in memory. Not a real provider.
  *
- *   /payments/v1/...           payment API (adapter)      /payments/checkout/:id   hosted pay page
+ *   /payments/v1/...           payment API (adapter)      /payments/checkout/:clientSecret   hosted pay page
  *   /carriers/:carrierId/...   carrier API (adapter)      /lockers/v1/...          locker API (adapter)
  *   /lockers/:nodeId/open      locker keypad (entrant)    /_sim/...                test controls
  */

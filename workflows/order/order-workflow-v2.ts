@@ -151,7 +151,6 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
     });
     await moveTo('awaiting_pickup', {
       nodeId: route.nodeId,
-      claimCode: reservation.claimCode,
       compartmentReservationId: reservation.reservationId,
       pickupDeadline,
     });
@@ -186,11 +185,10 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
         // The unit goes back to its node; the money becomes store credit with a fallback offer.
         await undoLatest();
         await undoLatest();
-        const credit = await store.issueStoreCredit({ dropId, orderId, amountCents: input.amountCents });
+        await store.issueStoreCredit({ dropId, orderId, amountCents: input.amountCents });
         return await finish('credited', 'credited_after_missed_pickup', {
           claimCode: null,
           creditCents: input.amountCents,
-          offerCode: credit.offerCode,
         });
       }
       default:
@@ -225,7 +223,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
     const intent = await newIntent();
     paymentIntentId = intent.paymentIntentId;
     const payDeadline = Date.now() + input.paymentSeconds * 1000;
-    await moveTo('awaiting_payment', { paymentIntentId, payLink: intent.payLink, payDeadline });
+    await moveTo('awaiting_payment', { paymentIntentId, payDeadline });
 
     let confirmed = false;
     let declined = false;

@@ -122,7 +122,7 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
       },
     });
     const payDeadline = Date.now() + input.paymentSeconds * 1000;
-    await moveTo('awaiting_payment', { paymentIntentId, payLink: intent.payLink, payDeadline });
+    await moveTo('awaiting_payment', { paymentIntentId, payDeadline });
 
     let paid = false;
     while (!paid) {
@@ -164,7 +164,6 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     });
     await moveTo('awaiting_pickup', {
       nodeId: route.nodeId,
-      claimCode: reservation.claimCode,
       compartmentReservationId: reservation.reservationId,
       pickupDeadline,
     });

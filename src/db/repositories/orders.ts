@@ -48,6 +48,15 @@ export async function advanceOrder(
   return Number(res.numUpdatedRows) > 0;
 }
 
+/**
+ * Keeps the order's pay link (a bearer secret: it lets anyone pay, and Stripe's carries the
+ * intent's client secret) for the entrant's status page. Written by the activity that made the
+ * intent, so the link never travels through workflow history.
+ */
+export async function savePayLink(db: Q, orderId: string, payLink: string): Promise<void> {
+  await db.updateTable('orders').set({ pay_link: payLink }).where('order_id', '=', orderId).execute();
+}
+
 export async function countUnsettledOrders(db: Q, dropId: string): Promise<number> {
   const row = await db
     .selectFrom('orders')
