@@ -100,6 +100,11 @@ export type OrderWorkflowState =
   | 'paid'
   | 'awaiting_pickup'
   | 'needs_support'
+  // a step the workflow has committed to and is carrying out (not final; support waits for its end)
+  | 'refunding_by_support'
+  | 'refunding_missed_pickup'
+  | 'reshipping_missed_pickup'
+  | 'crediting_missed_pickup'
   | 'unpaid'
   | 'picked_up'
   | 'shipped'
@@ -145,6 +150,24 @@ export const paymentFailedSignal = defineSignal<[PaymentFailed]>('paymentFailed'
 export const pickupCompletedSignal = defineSignal<[PickupCompleted]>('pickupCompleted');
 export const resolveOrderUpdate = defineUpdate<OrderStatus, [ResolveRequest]>('resolveOrder');
 export const orderStatusQuery = defineQuery<OrderStatus>('orderStatus');
+
+/**
+ * The states in which the order is carrying out a step it has committed to, and what that step
+ * is: entered before the step's first call, so a support action racing it is refused by name.
+ */
+export const STEPS_UNDER_WAY: Partial<Record<OrderWorkflowState, string>> = {
+  refunding_by_support: "support's refund is under way",
+  refunding_missed_pickup: 'the missed-pickup refund is under way',
+  reshipping_missed_pickup: 'the missed-pickup reship is under way',
+  crediting_missed_pickup: 'the missed-pickup store credit is under way',
+};
+
+/** Why a support action is refused in a state (null: allowed); the validator and the API say the same. */
+export function resolveRefusal(state: OrderWorkflowState, action: ResolveAction): string | null {
+  if (allowedResolveActions(state).includes(action)) return null;
+  const step = STEPS_UNDER_WAY[state];
+  return `${action} is not allowed while the order is ${state}${step ? `: ${step}` : ''}`;
+}
 
 /** Which support actions each state allows; the Update validator and the API share it. */
 export function allowedResolveActions(state: OrderWorkflowState): readonly ResolveAction[] {

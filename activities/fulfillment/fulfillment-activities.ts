@@ -4,6 +4,7 @@ import { openException } from '../../src/db/repositories/exceptions';
 import { recordEvent } from '../../src/db/repositories/events';
 import {
   carriersTried,
+  findOrderOrThrow,
   forgetCarrierTried,
   listOrdersWithLabelRequests,
   markCarrierTried,
@@ -46,6 +47,9 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
      */
     async shipOrder(input: { orderId: string; nodeId: string; region: string }): Promise<ShippingLabel> {
       const tried = await carriersTried(db, input.orderId);
+      // The label's metadata names the order and its drop, so tracking that overtakes our own
+      // write of the label id still finds the order (src/services/webhooks.ts).
+      const { drop_id: dropId } = await findOrderOrThrow(db, input.orderId);
       for (const id of tried) {
         const existing = await carrierById(id).findLabel(input.orderId);
         if (existing) return existing;
@@ -55,7 +59,7 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
         if (tried.includes(carrier.carrierId)) continue;
         await markCarrierTried(db, input.orderId, carrier.carrierId);
         try {
-          return await carrier.purchaseLabel({ orderId: input.orderId, fromNodeId: input.nodeId, toRegion: input.region });
+          return await carrier.purchaseLabel({ dropId, orderId: input.orderId, fromNodeId: input.nodeId, toRegion: input.region });
         } catch (err) {
           if (err instanceof ProviderUnavailableError || err instanceof ProviderRejectedError) {
             await forgetCarrierTried(db, input.orderId, carrier.carrierId);

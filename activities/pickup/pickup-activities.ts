@@ -15,6 +15,7 @@ export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
       const claimCode = issueClaimCode(claimSecret, { orderId: input.orderId, nodeId: input.nodeId, expiresAt: input.expiresAt });
       const reservation = await failFastOnRejection(() =>
         lockers.reserveCompartment({
+          dropId: input.dropId,
           nodeId: input.nodeId,
           orderId: input.orderId,
           expiresAt: new Date(input.expiresAt).toISOString(),
@@ -27,6 +28,16 @@ export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
 
     async releaseCompartment(input: { nodeId: string; reservationId: string }) {
       await failFastOnRejection(() => lockers.releaseCompartment(input));
+    },
+
+    /**
+     * Frees the compartment and says whether the entrant had already opened it (the locker's
+     * word, not our webhooks'): once released its door no longer opens, so the answer is final.
+     * `{ pickedUp: true }` means the unit left the node and must not go back into stock.
+     */
+    async releaseCompartmentUnlessPickedUp(input: { nodeId: string; reservationId: string }): Promise<{ pickedUp: boolean }> {
+      const { pickedUp } = await failFastOnRejection(() => lockers.releaseCompartment(input));
+      return { pickedUp };
     },
   };
 }

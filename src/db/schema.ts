@@ -110,6 +110,11 @@ export type OrderState =
   | 'paid'
   | 'awaiting_pickup'
   | 'needs_support'
+  // a committed step under way (workflows/definitions.ts STEPS_UNDER_WAY)
+  | 'refunding_by_support'
+  | 'refunding_missed_pickup'
+  | 'reshipping_missed_pickup'
+  | 'crediting_missed_pickup'
   // final states: every winner ends in exactly one of these
   | 'unpaid'
   | 'picked_up'

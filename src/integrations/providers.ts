@@ -57,7 +57,8 @@ export interface CarrierProvider {
   findLabel(orderId: string): Promise<ShippingLabel | null>;
   /** Every live (not voided) label bought for the order: the sweep for strays. */
   listLabels(orderId: string): Promise<ShippingLabel[]>;
-  purchaseLabel(req: { orderId: string; fromNodeId: string; toRegion: string }): Promise<ShippingLabel>;
+  /** `dropId` and `orderId` go into the label's metadata, so its tracking events name the order. */
+  purchaseLabel(req: { dropId: string; orderId: string; fromNodeId: string; toRegion: string }): Promise<ShippingLabel>;
   voidLabel(labelId: string): Promise<void>;
 }
 
@@ -68,16 +69,29 @@ export interface CompartmentReservation {
   expiresAt: string;
 }
 
+/** What the locker says happened to a compartment we released: opened by the entrant first, or freed. */
+export interface CompartmentRelease {
+  pickedUp: boolean;
+}
+
 export interface LockerProvider {
-  /** Reserves a compartment that opens with our claim code until `expiresAt`. */
+  /**
+   * Reserves a compartment that opens with our claim code until `expiresAt`; `dropId` and
+   * `orderId` go into the reservation's metadata, so its events name the order.
+   */
   reserveCompartment(req: {
+    dropId: string;
     nodeId: string;
     orderId: string;
     expiresAt: string;
     claimCode: string;
     idempotencyKey: string;
   }): Promise<CompartmentReservation>;
-  releaseCompartment(req: { nodeId: string; reservationId: string }): Promise<void>;
+  /**
+   * Frees the compartment so its door no longer opens. The answer is the locker's truth: a
+   * compartment the entrant already opened stays picked up (its unit left the node).
+   */
+  releaseCompartment(req: { nodeId: string; reservationId: string }): Promise<CompartmentRelease>;
 }
 
 /**

@@ -146,10 +146,10 @@ export class SimulatedCarrierAdapter extends HttpAdapter implements CarrierProvi
     return labels.map((l) => ({ labelId: l.labelId, carrier: l.carrier, trackingNumber: l.trackingNumber }));
   }
 
-  async purchaseLabel(req: { orderId: string; fromNodeId: string; toRegion: string }) {
+  async purchaseLabel(req: Parameters<CarrierProvider['purchaseLabel']>[0]) {
     const label = await this.http<ShippingLabel>(this.root, {
       method: 'POST',
-      body: { order_id: req.orderId, from_node: req.fromNodeId, to_region: req.toRegion },
+      body: { order_id: req.orderId, from_node: req.fromNodeId, to_region: req.toRegion, metadata: { order_id: req.orderId, drop_id: req.dropId } },
     });
     return { labelId: label.labelId, carrier: label.carrier, trackingNumber: label.trackingNumber };
   }
@@ -171,15 +171,22 @@ export class SimulatedLockerAdapter extends HttpAdapter implements LockerProvide
     const r = await this.http<CompartmentReservation>(`${this.root}/reservations`, {
       method: 'POST',
       headers: { 'idempotency-key': req.idempotencyKey },
-      body: { node_id: req.nodeId, order_id: req.orderId, expires_at: req.expiresAt, claim_code: req.claimCode },
+      body: {
+        node_id: req.nodeId,
+        order_id: req.orderId,
+        expires_at: req.expiresAt,
+        claim_code: req.claimCode,
+        metadata: { order_id: req.orderId, drop_id: req.dropId },
+      },
     });
     return { reservationId: r.reservationId, nodeId: r.nodeId, compartment: r.compartment, expiresAt: r.expiresAt };
   }
 
   async releaseCompartment(req: { nodeId: string; reservationId: string }) {
-    await this.http(`${this.root}/reservations/${encodeURIComponent(req.reservationId)}/release`, {
+    const r = await this.http<{ status: string }>(`${this.root}/reservations/${encodeURIComponent(req.reservationId)}/release`, {
       method: 'POST',
       body: { node_id: req.nodeId },
     });
+    return { pickedUp: r.status === 'picked_up' };
   }
 }

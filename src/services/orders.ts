@@ -2,8 +2,10 @@ import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/cl
 import { ApiError } from '../../api/errors';
 import { findOrder } from '../db/repositories/orders';
 import {
+  STEPS_UNDER_WAY,
   allowedResolveActions,
   orderWorkflowId,
+  resolveRefusal,
   resolveOrderUpdate,
   type OrderWorkflowState,
   type ResolveAction,
@@ -14,9 +16,10 @@ import type { ServiceDeps } from './deps';
 export async function resolveOrder(deps: ServiceDeps, orderId: string, action: ResolveAction, note: string | undefined) {
   const order = await findOrder(deps.db, orderId);
   if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
-  const allowed = allowedResolveActions(order.state as OrderWorkflowState);
-  if (!allowed.includes(action)) {
-    throw new ApiError(409, 'invalid_action', `${action} is not allowed while the order is ${order.state}`, { allowed });
+  const refusal = resolveRefusal(order.state as OrderWorkflowState, action);
+  if (refusal) {
+    const stepUnderWay = STEPS_UNDER_WAY[order.state as OrderWorkflowState];
+    throw new ApiError(409, 'invalid_action', refusal, { allowed: allowedResolveActions(order.state as OrderWorkflowState), ...(stepUnderWay && { stepUnderWay }) });
   }
   try {
     const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));

@@ -2,10 +2,18 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { ApiError } from '../../api/errors';
 import { verifyWebhook } from '../integrations/webhook-signature';
 import { verifyClaimCode } from '../domain/claim-code';
-import { advanceAuthorization } from '../db/repositories/authorizations';
+import { advanceAuthorization, findAuthorizationByIntent } from '../db/repositories/authorizations';
 import { recordEvent } from '../db/repositories/events';
 import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
-import { advanceTracking, findOrder, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
+import {
+  FINAL_STATES,
+  advanceTracking,
+  findOrder,
+  findOrderByLabel,
+  findOrderByPaymentIntent,
+  findOrderByReservation,
+} from '../db/repositories/orders';
+import { metadataOf, notPlacedYet } from './webhook-placement';
 import {
   orderWorkflowId,
   paymentFailedSignal,
@@ -24,7 +32,13 @@ interface ProviderEvent {
   data: Record<string, any>;
 }
 
-type Outcome = 'delivered' | 'duplicate' | 'ignored' | 'rejected';
+/**
+ * `delivered`: applied; `ignored`: nothing to do (not ours, or already applied: a copy or a late
+ * earlier step); `rejected`: refused (a bad claim code) and support told; `exception`: it
+ * reports something the order can no longer take, so support was told. An event we cannot place
+ * yet is not an outcome: it is answered 409 so the provider delivers it again.
+ */
+type Outcome = 'delivered' | 'duplicate' | 'ignored' | 'rejected' | 'exception';
 
 /** How long support has to answer a dispute before the card network decides without us. */
 const DISPUTE_SLA_MINUTES = 24 * 60;
@@ -93,7 +107,12 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
       // The event can overtake our own write of the intent id: fall back to the order id we
       // put in the intent's metadata. The workflow still checks the intent id is its own.
       const order = (await findOrderByPaymentIntent(deps.db, intentId)) ?? (await orderNamedIn(deps, object.metadata?.order_id));
-      if (!order) return 'ignored';
+      if (!order) {
+        // Not ours (no order id in its metadata), or an order we have not written yet.
+        const named = metadataOf(object);
+        if (!named.orderId) return 'ignored';
+        return notPlacedYet(deps, 'payments', event, `intent ${intentId} names order ${named.orderId}, which does not exist`, named);
+      }
       const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));
       if (event.type === 'payment_intent.succeeded') {
         await handle.signal(paymentSucceededSignal, { paymentIntentId: intentId, eventId: event.id });
@@ -103,9 +122,16 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
       }
       return 'delivered';
     }
-    case 'payment_intent.amount_capturable_updated':
+    case 'payment_intent.amount_capturable_updated': {
       // authorize_at_entry: the entrant's hold is in place (a late copy changes nothing).
-      return (await advanceAuthorization(deps.db, String(object.id ?? ''), 'authorized')) ? 'delivered' : 'ignored';
+      const intentId = String(object.id ?? '');
+      if (await advanceAuthorization(deps.db, intentId, 'authorized')) return 'delivered';
+      if (await findAuthorizationByIntent(deps.db, intentId)) return 'ignored';
+      // The hold's event overtook our own write of the intent id.
+      const named = metadataOf(object);
+      if (!named.orderId) return 'ignored';
+      return notPlacedYet(deps, 'payments', event, `hold ${intentId} for order ${named.orderId} is not recorded yet`, named);
+    }
     case 'charge.dispute.created':
     case 'charge.dispute.closed': {
       const order = await findOrderByPaymentIntent(deps.db, String(object.payment_intent ?? ''));
@@ -141,8 +167,12 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
 async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Outcome> {
   if (event.type !== 'pickup.completed') return 'ignored'; // expiry: we enforce the window ourselves
   const reservationId = String(event.data.reservation_id ?? '');
-  const order = (await findOrderByReservation(deps.db, reservationId)) ?? (await orderNamedIn(deps, event.data.order_id));
-  if (!order) return 'ignored';
+  const named = metadataOf(event.data);
+  const order = (await findOrderByReservation(deps.db, reservationId)) ?? (await orderNamedIn(deps, named.orderId));
+  if (!order) {
+    if (!named.orderId) return 'ignored';
+    return notPlacedYet(deps, 'lockers', event, `reservation ${reservationId} names order ${named.orderId}, which does not exist`, named);
+  }
   // The code that opened the door must be one we signed, for this order and node, in time.
   const pickedUpAt = (Number(event.created) || Math.floor(Date.now() / 1000)) * 1000;
   const claim = verifyClaimCode(deps.secrets.claimSecret, String(event.data.claim_code ?? ''), pickedUpAt - CLAIM_CLOCK_SKEW_MS);
@@ -162,10 +192,37 @@ async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Out
     });
     return 'rejected';
   }
-  await deps.temporal.workflow
-    .getHandle(orderWorkflowId(order.drop_id, order.entry_id))
-    .signal(pickupCompletedSignal, { reservationId, nodeId: String(event.data.node_id ?? ''), eventId: event.id });
+  // The order may not have written its reservation id yet: the workflow keeps the signal and
+  // matches it once it has (a pickup for another reservation never counts).
+  if (order.state === 'picked_up') return 'ignored';
+  if (FINAL_STATES.includes(order.state)) return pickupAfterSettlement(deps, event, order);
+  try {
+    await deps.temporal.workflow
+      .getHandle(orderWorkflowId(order.drop_id, order.entry_id))
+      .signal(pickupCompletedSignal, { reservationId, nodeId: String(event.data.node_id ?? ''), eventId: event.id });
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    return pickupAfterSettlement(deps, event, (await findOrder(deps.db, order.order_id)) ?? order);
+  }
   return 'delivered';
+}
+
+/**
+ * The locker says the unit left after the order ended otherwise (refunded, credited, reshipped):
+ * the unit is gone while the order says it is not. Support settles it (recover the unit or the
+ * money, correct the node's stock); nothing is changed automatically.
+ */
+async function pickupAfterSettlement(deps: ServiceDeps, event: ProviderEvent, order: { order_id: string; drop_id: string; state: string }) {
+  if (order.state === 'picked_up') return 'ignored';
+  await openException(deps.db, {
+    dropId: order.drop_id,
+    orderId: order.order_id,
+    kind: 'picked_up_after_settlement',
+    detail: `locker ${String(event.data.node_id)} reports reservation ${String(event.data.reservation_id)} opened (event ${event.id}) after the order ended ${order.state}`,
+    slaMinutes: CLAIM_SLA_MINUTES,
+    dedupeKey: `locker-event:${event.id}`,
+  });
+  return 'exception' as const;
 }
 
 async function orderNamedIn(deps: ServiceDeps, orderId: unknown) {
@@ -174,12 +231,41 @@ async function orderNamedIn(deps: ServiceDeps, orderId: unknown) {
 
 const TRACKING_STEPS = { 'tracking.in_transit': 'in_transit', 'tracking.delivered': 'delivered' } as const;
 
+const STRAY_LABEL_SLA_MINUTES = 24 * 60;
+
 async function carrierEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Outcome> {
   const step = TRACKING_STEPS[event.type as keyof typeof TRACKING_STEPS];
   if (!step) return 'ignored';
-  const order = await advanceTracking(deps.db, String(event.data.label_id ?? ''), step);
-  // No row changed: unknown label, or a late earlier step after a later one.
-  if (!order) return 'ignored';
-  await recordEvent(deps.db, { dropId: order.drop_id, orderId: order.order_id, kind: 'order.tracking', data: { status: step } });
-  return 'delivered';
+  const labelId = String(event.data.label_id ?? '');
+  const order = labelId ? await advanceTracking(deps.db, labelId, step) : undefined;
+  if (order) {
+    await recordEvent(deps.db, { dropId: order.drop_id, orderId: order.order_id, kind: 'order.tracking', data: { status: step } });
+    return 'delivered';
+  }
+  // Our label, already at this step or later: a copy or a late earlier step.
+  if (labelId && (await findOrderByLabel(deps.db, labelId))) return 'ignored';
+  const named = metadataOf(event.data);
+  if (!named.orderId) return 'ignored';
+  const owner = await findOrder(deps.db, named.orderId);
+  if (!owner) return notPlacedYet(deps, 'carriers', event, `label ${labelId} names order ${named.orderId}, which does not exist`, named);
+  // The label was bought but our write of its id has not happened yet (its answer timed out,
+  // or the order is still shipping): ask the carrier to deliver it again.
+  if (!owner.label_id && !FINAL_STATES.includes(owner.state)) {
+    return notPlacedYet(deps, 'carriers', event, `order ${owner.order_id} (${owner.state}) has not recorded label ${labelId} yet`, {
+      orderId: owner.order_id,
+      dropId: owner.drop_id,
+    });
+  }
+  // A label that is not the order's own is moving: a purchase that landed after we gave up on
+  // it. The same exception the drop's stray-label sweep opens (one per label).
+  const carrier = String(event.data.carrier ?? 'unknown');
+  await openException(deps.db, {
+    dropId: owner.drop_id,
+    orderId: owner.order_id,
+    kind: 'stray_label',
+    detail: `${carrier} label ${labelId} is ${step} but order ${owner.order_id} (${owner.state}) uses ${owner.label_id ?? 'no label'}; claim its refund or recover the parcel`,
+    slaMinutes: STRAY_LABEL_SLA_MINUTES,
+    dedupeKey: `stray-label:${carrier}:${labelId}`,
+  });
+  return 'exception';
 }

@@ -14,12 +14,17 @@ export interface SimLabel {
   carrier: string;
   trackingNumber: string;
   orderId: string;
+  /** Our ids, as we sent them with the purchase (Stripe-style metadata), echoed in every event. */
+  metadata: Record<string, string>;
   fromNode: string;
   toRegion: string;
   amount: number;
   voided: boolean;
   tracking: 'label_created' | 'in_transit' | 'delivered';
 }
+
+const stringValues = (v: unknown): Record<string, string> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, String(x)])) : {};
 
 const TRACKING_STEPS: Array<SimLabel['tracking']> = ['in_transit', 'delivered'];
 
@@ -55,7 +60,14 @@ export class CarrierSimulator {
           {
             id: `evt_${randomBytes(12).toString('hex')}`,
             type: `tracking.${step}`,
-            data: { carrier: this.carrierId, label_id: label.labelId, tracking_number: label.trackingNumber, order_id: label.orderId, status: step },
+            data: {
+              carrier: this.carrierId,
+              label_id: label.labelId,
+              tracking_number: label.trackingNumber,
+              order_id: label.orderId,
+              metadata: label.metadata,
+              status: step,
+            },
           },
           this.faults,
         );
@@ -81,7 +93,7 @@ export class CarrierSimulator {
     });
 
     r.post('/labels', (req, res) => {
-      const { order_id: orderId, from_node: fromNode, to_region: toRegion } = req.body ?? {};
+      const { order_id: orderId, from_node: fromNode, to_region: toRegion, metadata } = req.body ?? {};
       if (typeof orderId !== 'string' || typeof fromNode !== 'string' || typeof toRegion !== 'string') {
         return void res.status(400).json({ error: { message: 'order_id, from_node and to_region are required' } });
       }
@@ -90,6 +102,7 @@ export class CarrierSimulator {
         carrier: this.carrierId,
         trackingNumber: `${this.carrierId.toUpperCase()}${randomBytes(6).toString('hex').toUpperCase()}`,
         orderId,
+        metadata: { ...stringValues(metadata), order_id: orderId },
         fromNode,
         toRegion,
         amount: this.ratePerRegionCents,

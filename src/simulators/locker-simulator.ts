@@ -15,6 +15,8 @@ export interface SimReservation {
   reservationId: string;
   nodeId: string;
   orderId: string;
+  /** Our ids, as we sent them with the reservation, echoed in every event. */
+  metadata: Record<string, string>;
   compartment: string;
   claimCode: string;
   expiresAt: string;
@@ -45,7 +47,14 @@ export class LockerSimulator {
       {
         id: `evt_${randomBytes(12).toString('hex')}`,
         type,
-        data: { reservation_id: r.reservationId, node_id: r.nodeId, order_id: r.orderId, claim_code: r.claimCode, compartment: r.compartment },
+        data: {
+          reservation_id: r.reservationId,
+          node_id: r.nodeId,
+          order_id: r.orderId,
+          metadata: r.metadata,
+          claim_code: r.claimCode,
+          compartment: r.compartment,
+        },
       },
       this.faults,
     );
@@ -63,7 +72,7 @@ export class LockerSimulator {
 
     r.post('/reservations', (req, res) =>
       this.idempotency.handle(req, res, 'reservations', () => {
-        const { node_id: nodeId, order_id: orderId, expires_at: expiresAt, claim_code: claimCode } = req.body ?? {};
+        const { node_id: nodeId, order_id: orderId, expires_at: expiresAt, claim_code: claimCode, metadata } = req.body ?? {};
         if (typeof nodeId !== 'string' || typeof orderId !== 'string' || typeof claimCode !== 'string' || !Number.isFinite(Date.parse(expiresAt))) {
           return { status: 400, body: { error: { message: 'node_id, order_id, claim_code and expires_at are required' } } };
         }
@@ -72,6 +81,12 @@ export class LockerSimulator {
           reservationId: `rsv_${randomBytes(10).toString('hex')}`,
           nodeId,
           orderId,
+          metadata: {
+            ...(typeof metadata === 'object' && metadata !== null && !Array.isArray(metadata)
+              ? Object.fromEntries(Object.entries(metadata).map(([k, v]) => [k, String(v)]))
+              : {}),
+            order_id: orderId,
+          },
           compartment: `C${this.compartments}`,
           claimCode,
           expiresAt: new Date(expiresAt).toISOString(),

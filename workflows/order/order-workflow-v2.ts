@@ -3,6 +3,7 @@ import {
   CancellationScope,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -12,8 +13,8 @@ import type { OrderPatch } from '../../activities/order/order-activities';
 import {
   FINAL_ORDER_STATES,
   ORDER_STATE,
-  allowedResolveActions,
   orderStatusQuery,
+  resolveRefusal,
   paymentFailedSignal,
   paymentSucceededSignal,
   pickupCompletedSignal,
@@ -31,6 +32,24 @@ const store = proxyActivities<Activities>(presets.database);
 const provider = proxyActivities<Activities>(presets.provider);
 
 const SUPPORT_SLA_MINUTES = 60;
+
+/**
+ * The pickup phase's explicit steps: the order enters a named state (STEPS_UNDER_WAY) before a
+ * missed-pickup policy or support's refund acts, asks the locker whether the compartment was
+ * opened as it releases it (a unit that left is never put back), and the resolve Update never
+ * answers with a state that contradicts the action it accepted.
+ */
+const PICKUP_STEPS_PATCH = 'pickup-explicit-steps';
+
+const MISSED_PICKUP_STEP = {
+  refund: 'refunding_missed_pickup',
+  reship: 'reshipping_missed_pickup',
+  credit: 'crediting_missed_pickup',
+} as const satisfies Record<OrderWorkflowInput['missedPickupPolicy'], OrderWorkflowState>;
+
+/** True when the order's state contradicts the support action that was accepted. */
+const contradicts = (action: ResolveRequest['action'], state: OrderWorkflowState) =>
+  action === 'mark_picked_up' ? state !== 'picked_up' : state === 'picked_up' || state === 'shipped' || state === 'credited';
 
 export interface OrderOutcome {
   orderId: string;
@@ -58,6 +77,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   let decline: PaymentFailed | undefined;
   let pickup: PickupCompleted | undefined;
   let supportRequest: ResolveRequest | undefined;
+  /** Why the accepted support action was not carried out (the Update answers it as a refusal). */
+  let supportRefusal: string | undefined;
 
   // ---- message handlers ----
 
@@ -73,13 +94,15 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       supportRequest ??= request;
       // Answer once the main flow has acted on the request.
       await condition(() => FINAL_ORDER_STATES.includes(state) || (state === 'needs_support' && supportRequest === undefined));
+      if (contradicts(request.action, state) && patched(PICKUP_STEPS_PATCH)) {
+        throw ApplicationFailure.nonRetryable(`${request.action} was not carried out: ${supportRefusal ?? `the order ended ${state}`}`, 'ActionNotApplied');
+      }
       return { state };
     },
     {
       validator: (request) => {
-        if (!allowedResolveActions(state).includes(request.action)) {
-          throw ApplicationFailure.nonRetryable(`${request.action} is not allowed while the order is ${state}`, 'InvalidAction');
-        }
+        const refusal = resolveRefusal(state, request.action);
+        if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'InvalidAction');
       },
     },
   );
@@ -164,11 +187,13 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       return await finish('picked_up', reason, { claimCode: null });
     }
     if (supportRequest?.action === 'refund') {
+      if (patched(PICKUP_STEPS_PATCH)) return await refundForSupport(route.nodeId, reservation.reservationId, supportRequest.actor);
       await compensate();
       return await finish('refunded', `refunded_by_support:${supportRequest.actor}`, { claimCode: null });
     }
 
     // ---- missed pickup: the drop's published policy, once ----
+    if (patched(PICKUP_STEPS_PATCH)) return await missedPickupPolicy(route.nodeId, reservation.reservationId, pickedUpHere);
     switch (input.missedPickupPolicy) {
       case 'reship': {
         // The unit stays taken and the money stays captured; the compartment is freed.
@@ -198,6 +223,61 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   } catch (err) {
     // Something a retry could not fix. Undo what we can; what we cannot goes to support.
     return await settleFailure(err);
+  }
+
+  /**
+   * Frees the compartment and learns from the locker whether the entrant opened it first. True:
+   * the unit left the node (its stock stays taken). Either way the compartment's undo is done.
+   */
+  async function releaseCompartmentAndCheck(nodeId: string, reservationId: string, pickedUpHere: () => boolean): Promise<boolean> {
+    const { pickedUp } = await provider.releaseCompartmentUnlessPickedUp({ nodeId, reservationId });
+    undos.pop();
+    return pickedUp || pickedUpHere();
+  }
+
+  /** Support asked for a refund while the order waited at the locker (Update accepted then). */
+  async function refundForSupport(nodeId: string, reservationId: string, actor: string): Promise<OrderOutcome> {
+    await moveTo('refunding_by_support');
+    if (await releaseCompartmentAndCheck(nodeId, reservationId, () => pickup?.reservationId === reservationId)) {
+      // The entrant has the unit and we have the money: nothing to refund; support is told why.
+      supportRefusal = 'the entrant opened the compartment before the refund began; nothing was refunded';
+      return await finish('picked_up', 'picked_up_at_locker', { claimCode: null });
+    }
+    await compensate();
+    return await finish('refunded', `refunded_by_support:${actor}`, { claimCode: null });
+  }
+
+  /** The window lapsed: the drop's published policy, once, in its own named state. */
+  async function missedPickupPolicy(nodeId: string, reservationId: string, pickedUpHere: () => boolean): Promise<OrderOutcome> {
+    await moveTo(MISSED_PICKUP_STEP[input.missedPickupPolicy]);
+    // A pickup whose event is late (or lost) still counts: the locker is asked as it releases.
+    if (await releaseCompartmentAndCheck(nodeId, reservationId, pickedUpHere)) {
+      return await finish('picked_up', 'picked_up_at_locker', { claimCode: null });
+    }
+    switch (input.missedPickupPolicy) {
+      case 'reship': {
+        // The unit stays taken and the money stays captured.
+        const label = await provider.shipOrder({ orderId, nodeId, region: input.region });
+        return await finish('shipped', 'reshipped_after_missed_pickup', {
+          claimCode: null,
+          carrier: label.carrier,
+          trackingNumber: label.trackingNumber,
+          labelId: label.labelId,
+        });
+      }
+      case 'credit': {
+        // The unit goes back to its node; the money becomes store credit with a fallback offer.
+        await undoLatest();
+        await store.issueStoreCredit({ dropId, orderId, amountCents: input.amountCents });
+        return await finish('credited', 'credited_after_missed_pickup', {
+          claimCode: null,
+          creditCents: input.amountCents,
+        });
+      }
+      default:
+        await compensate();
+        return await finish('refunded', 'pickup_expired', { claimCode: null });
+    }
   }
 
   /** pay_after_win: a pay link and a pay window; a decline or a lapse releases the unit. */

@@ -8,6 +8,10 @@ export async function findAuthorization(db: Q, dropId: string, entryId: string) 
   return db.selectFrom('entry_authorizations').selectAll().where('drop_id', '=', dropId).where('entry_id', '=', entryId).executeTakeFirst();
 }
 
+export async function findAuthorizationByIntent(db: Q, paymentIntentId: string) {
+  return db.selectFrom('entry_authorizations').selectAll().where('payment_intent_id', '=', paymentIntentId).executeTakeFirst();
+}
+
 /** The first intent made for an entry wins; a retry finds it. */
 export async function insertAuthorization(db: Q, a: { dropId: string; entryId: string; paymentIntentId: string; amountCents: number }) {
   await db

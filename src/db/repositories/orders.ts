@@ -16,6 +16,14 @@ export async function findOrder(db: Q, orderId: string): Promise<OrderRow | unde
   return db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirst();
 }
 
+export async function findOrderOrThrow(db: Q, orderId: string): Promise<OrderRow> {
+  return db.selectFrom('orders').selectAll().where('order_id', '=', orderId).executeTakeFirstOrThrow();
+}
+
+export async function findOrderByLabel(db: Q, labelId: string): Promise<OrderRow | undefined> {
+  return db.selectFrom('orders').selectAll().where('label_id', '=', labelId).executeTakeFirst();
+}
+
 export async function findOrderByEntry(db: Q, dropId: string, entryId: string): Promise<OrderRow | undefined> {
   return db.selectFrom('orders').selectAll().where('drop_id', '=', dropId).where('entry_id', '=', entryId).executeTakeFirst();
 }
