@@ -24,11 +24,13 @@ function codeOf(err: unknown): unknown {
 
 /** The pg driver's errors are plain Errors (network) or DatabaseErrors (SQLSTATE in `code`). */
 export function isDatabaseDown(err: unknown): boolean {
-  if (!(err instanceof Error)) return false;
+  // Duck-typed, not instanceof: socket errors are made by Node's own realm (not jest's sandbox, say).
+  if (typeof err !== 'object' || err === null) return false;
   const code = codeOf(err);
   if (typeof code === 'string' && (NETWORK_CODES.has(code) || PG_DOWN.test(code))) return true;
-  if (err instanceof AggregateError) return err.errors.some(isDatabaseDown); // happy-eyeballs connects
-  return PG_DOWN_MESSAGES.test(err.message);
+  const { errors, message } = err as { errors?: unknown; message?: unknown };
+  if (Array.isArray(errors)) return errors.some(isDatabaseDown); // AggregateError of happy-eyeballs connects
+  return typeof message === 'string' && PG_DOWN_MESSAGES.test(message);
 }
 
 /** The Temporal client's ServiceError wraps the gRPC error that says the server did not answer. */

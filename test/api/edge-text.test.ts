@@ -92,6 +92,12 @@ describe('text Postgres cannot store, and reserved keys', () => {
     expect(res.body.error.details).toEqual([expect.objectContaining({ path: param })]);
   });
 
+  it('a path parameter that is not UTF-8 (the bytes of a lone surrogate) is 400 invalid_request', async () => {
+    const res = await stack.api.call('GET', `/v1/drops/${dropId}/entries/ent%ED%A0%80`, { headers: { 'x-receipt-secret': entry.receiptSecret } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+  });
+
   it('a NUL in the query string is 400 naming the parameter', async () => {
     const res = await stack.api.call('GET', `/v1/drops/${dropId}/entries/${entry.entryId}?secret=a%00b`);
     expect(res.status).toBe(400);
