@@ -27,12 +27,15 @@ const state = (p: Promise<unknown>): Promise<DependencyState> => p.then(
 /** Whether Postgres and the Temporal frontend both answer, each within CHECK_TIMEOUT_MS, checked in parallel. */
 export async function readiness(deps: Pick<ServiceDeps, 'db' | 'temporal'>): Promise<Readiness> {
   const [postgres, temporal] = await Promise.all([
-    state(within(CHECK_TIMEOUT_MS, pingDatabase(deps.db))),
+    state(within(CHECK_TIMEOUT_MS, Promise.resolve().then(() => pingDatabase(deps.db)))),
     // A deadline on the call itself, so the client's own retries stop when we stop waiting.
     state(
       within(
         CHECK_TIMEOUT_MS,
-        deps.temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => deps.temporal.workflowService.getSystemInfo({})),
+        // Inside a promise: a client that throws at once (misconfigured) is "down", not a 500.
+        Promise.resolve().then(() =>
+          deps.temporal.connection.withDeadline(Date.now() + CHECK_TIMEOUT_MS, () => deps.temporal.workflowService.getSystemInfo({})),
+        ),
       ),
     ),
   ]);
