@@ -1,5 +1,7 @@
 import express from 'express';
 import { errorMiddleware, notFoundRoute } from './errors';
+import { storableJson, storableQuery } from './text-guard';
+import { readiness } from '../src/services/health';
 import { dropRoutes } from './routes/drops';
 import { entryRoutes } from './routes/entries';
 import { supportRoutes } from './routes/support';
@@ -26,10 +28,17 @@ export function createApp(appDeps: AppDeps): express.Express & { closeIntake(): 
   // API answers are not cached by ETag (receipts, states, records); hashing every body costs the hot path.
   app.set('etag', false);
 
+  // Liveness: the process answers (no dependency is asked, so a database outage restarts nothing).
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
   });
-  const json = express.json({ limit: '64kb', strict: true });
+  // Readiness: Postgres and Temporal both answer; 503 names the one that does not.
+  app.get('/readyz', async (_req, res) => {
+    const { ready, postgres, temporal } = await readiness(deps);
+    res.status(ready ? 200 : 503).json({ postgres, temporal });
+  });
+  app.use(storableQuery);
+  const json = storableJson(express.json({ limit: '64kb', strict: true }));
   if (appDeps.benchNoopRoute) {
     // First of all routes, with the same JSON parser: the fairest baseline for registration.
     app.post('/bench/noop', json, (_req, res) => {

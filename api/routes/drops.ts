@@ -9,9 +9,10 @@ import { drawRecordChunks } from '../../src/services/draw-record';
 import { issuePasses } from '../../src/services/registration';
 import { findReport } from '../../src/db/repositories/reports';
 import type { ServiceDeps } from '../../src/services/deps';
+import { guardPathParams } from '../text-guard';
 
 export function dropRoutes(deps: ServiceDeps): Router {
-  const r = Router();
+  const r = guardPathParams(Router());
   const keys = { ops: deps.secrets.opsApiKey, support: deps.secrets.supportApiKey };
   const ops = requireRole(keys, 'ops');
   const staff = requireRole(keys, 'ops', 'support');

@@ -4,10 +4,11 @@ import { dropIdParam, idempotencyKeySchema, registerEntrySchema } from '../schem
 import { authorizeEntry } from '../../src/services/authorizations';
 import { entryStatus, register } from '../../src/services/registration';
 import type { ServiceDeps } from '../../src/services/deps';
+import { guardPathParams } from '../text-guard';
 
 /** Public routes: registration and the entrant's own status (with the receipt secret). */
 export function entryRoutes(deps: ServiceDeps, json: RequestHandler): Router {
-  const r = Router();
+  const r = guardPathParams(Router());
 
   r.post('/v1/drops/:dropId/entries', json, async (req, res) => {
     const { dropId } = parseInput(dropIdParam, req.params);

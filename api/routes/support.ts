@@ -6,10 +6,11 @@ import { listOpenExceptions } from '../../src/db/repositories/exceptions';
 import { resolveOrder } from '../../src/services/orders';
 import type { ServiceDeps } from '../../src/services/deps';
 import type { ResolveAction } from '../../workflows/definitions';
+import { guardPathParams } from '../text-guard';
 
 /** Support: the open exceptions queue and one-call resolutions. */
 export function supportRoutes(deps: ServiceDeps): Router {
-  const r = Router();
+  const r = guardPathParams(Router());
   const staff = requireRole({ ops: deps.secrets.opsApiKey, support: deps.secrets.supportApiKey }, 'support', 'ops');
 
   r.get('/v1/exceptions', staff, async (_req, res) => {

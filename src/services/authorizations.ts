@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors';
+import { DomainError, conflict, notFound, unavailable, unprocessable } from '../domain/errors';
 import { findDrop } from '../db/repositories/drops';
 import { findAuthorization, insertAuthorization } from '../db/repositories/authorizations';
 import { ProviderRejectedError } from '../integrations/providers';
@@ -17,10 +17,10 @@ export const authorizationKey = (dropId: string, entryId: string, step: 'authori
 export async function authorizeEntry(deps: ServiceDeps, dropId: string, entryId: string, secret: string | undefined) {
   await requireEntrant(deps, dropId, entryId, secret);
   const drop = await findDrop(deps.db, dropId);
-  if (!drop) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
+  if (!drop) throw notFound('drop_not_found', `no drop ${dropId}`);
   const mode = (drop.spec as { payment?: { mode?: PaymentMode } }).payment?.mode ?? 'pay_after_win';
-  if (mode !== 'authorize_at_entry') throw new ApiError(409, 'wrong_payment_mode', 'this drop takes payment after the draw, not at entry');
-  if (drop.phase !== 'registration' && drop.phase !== 'paused') throw new ApiError(409, 'registration_closed', `drop is ${drop.phase}`);
+  if (mode !== 'authorize_at_entry') throw conflict('wrong_payment_mode', 'this drop takes payment after the draw, not at entry');
+  if (drop.phase !== 'registration' && drop.phase !== 'paused') throw conflict('registration_closed', `drop is ${drop.phase}`);
 
   let held = await findAuthorization(deps.db, dropId, entryId);
   if (!held) {
@@ -35,9 +35,9 @@ export async function authorizeEntry(deps: ServiceDeps, dropId: string, entryId:
       });
       await insertAuthorization(deps.db, { dropId, entryId, paymentIntentId: intent.id, amountCents: drop.price_cents });
     } catch (err) {
-      if (err instanceof ApiError) throw err;
-      if (err instanceof ProviderRejectedError) throw new ApiError(422, 'payment_rejected', 'the payment provider refused the authorization');
-      throw new ApiError(503, 'payment_provider_unavailable', 'the payment provider did not answer; try again', undefined, 2);
+      if (err instanceof DomainError) throw err;
+      if (err instanceof ProviderRejectedError) throw unprocessable('payment_rejected', 'the payment provider refused the authorization');
+      throw unavailable('payment_provider_unavailable', 'the payment provider did not answer; try again', 2);
     }
     held = (await findAuthorization(deps.db, dropId, entryId))!;
   }

@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors';
+import { conflict, notFound } from '../domain/errors';
 import { DRAW_ALGORITHM } from '../domain/draw/lottery';
 import type { Db } from '../db/connection';
 import { findDrop } from '../db/repositories/drops';
@@ -11,9 +11,9 @@ import { findDraw, frozenEntries, rankingChunks } from '../db/repositories/draws
  */
 export async function drawRecordChunks(db: Db, dropId: string): Promise<AsyncGenerator<string>> {
   const drop = await findDrop(db, dropId);
-  if (!drop) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
+  if (!drop) throw notFound('drop_not_found', `no drop ${dropId}`);
   const draw = await findDraw(db, dropId);
-  if (!draw || !drop.seed) throw new ApiError(409, 'draw_not_ready', 'the draw has not run yet');
+  if (!draw || !drop.seed) throw conflict('draw_not_ready', 'the draw has not run yet');
   const winnerRows = await db.selectFrom('draw_winners').select(['entry_id', 'round']).where('drop_id', '=', dropId).orderBy('position').execute();
   const roundUnits = draw.rounds as Array<{ round: string; units: number }>;
   const rounds = roundUnits.map((r) => ({

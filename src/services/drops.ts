@@ -1,6 +1,6 @@
-import { WorkflowExecutionAlreadyStartedError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { isDeepStrictEqual } from 'node:util';
-import { ApiError } from '../../api/errors';
+import { conflict, notFound } from '../domain/errors';
 import type { LaunchDrop } from '../domain/drop/launch';
 import {
   DROP_ID,
@@ -15,6 +15,7 @@ import {
 import { countEntries } from '../db/repositories/entries';
 import { findDrop, insertDrop, listNodes } from '../db/repositories/drops';
 import type { ServiceDeps } from './deps';
+import { messageWorkflow } from './workflow-messages';
 
 /**
  * Launches a drop: the row first (so reads work at once), then its workflow. Idempotent on the
@@ -34,7 +35,7 @@ export async function launchDrop(deps: ServiceDeps, spec: LaunchDrop): Promise<{
   if (!created) {
     const existing = await findDrop(deps.db, spec.dropId);
     if (!isDeepStrictEqual(existing?.spec, JSON.parse(JSON.stringify(spec)))) {
-      throw new ApiError(409, 'drop_exists', `drop ${spec.dropId} exists with a different launch request`);
+      throw conflict('drop_exists', `drop ${spec.dropId} exists with a different launch request`);
     }
   }
   const input: DropWorkflowInput = {
@@ -109,25 +110,37 @@ export async function getDropView(deps: Pick<ServiceDeps, 'db'>, dropId: string)
 
 export type DropControl = 'close' | 'pause' | 'resume' | 'extend';
 
-/** Ops steer a running drop through Workflow Updates; the workflow's validators say no. */
+/** Phases after which no ops Update can change anything: the drop's workflow has moved on for good. */
+const FINISHED_PHASES = new Set(['completed']);
+
+/**
+ * Ops steer a running drop through Workflow Updates; the workflow's validators say no.
+ * Errors: 404 `drop_not_found`; 409 `wrong_phase` when the workflow refuses the action in its
+ * phase, or has finished ("drop is completed").
+ */
 export async function controlDrop(deps: ServiceDeps, dropId: string, action: DropControl, seconds?: number) {
-  if (!(await findDrop(deps.db, dropId))) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
+  const drop = await findDrop(deps.db, dropId);
+  if (!drop) throw notFound('drop_not_found', `no drop ${dropId}`);
+  const cannot = (why: string) => `cannot ${action} now: ${why}`;
+  if (FINISHED_PHASES.has(drop.phase)) throw conflict('wrong_phase', cannot(`drop is ${drop.phase}`));
   const handle = deps.temporal.workflow.getHandle(dropWorkflowId(dropId));
-  try {
+  const send = () => {
     switch (action) {
       case 'close':
-        return await handle.executeUpdate(closeRegistrationUpdate);
+        return handle.executeUpdate(closeRegistrationUpdate);
       case 'pause':
-        return await handle.executeUpdate(pauseRegistrationUpdate);
+        return handle.executeUpdate(pauseRegistrationUpdate);
       case 'resume':
-        return await handle.executeUpdate(resumeRegistrationUpdate);
+        return handle.executeUpdate(resumeRegistrationUpdate);
       case 'extend':
-        return await handle.executeUpdate(extendRegistrationUpdate, { args: [{ seconds: seconds! }] });
+        return handle.executeUpdate(extendRegistrationUpdate, { args: [{ seconds: seconds! }] });
     }
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      throw new ApiError(409, 'wrong_phase', `cannot ${action} now: ${err.cause?.message ?? err.message}`);
-    }
-    throw err;
-  }
+  };
+  return messageWorkflow(send, {
+    rejectedCode: 'wrong_phase',
+    explain: cannot,
+    goneCode: 'wrong_phase',
+    // The workflow finished between our read and the Update: it wrote its last phase before it did.
+    gone: async () => cannot(`drop is ${(await findDrop(deps.db, dropId))?.phase ?? 'completed'}`),
+  });
 }

@@ -1,6 +1,5 @@
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ApiError } from '../../api/errors';
-import { findOrder } from '../db/repositories/orders';
+import { conflict, notFound } from '../domain/errors';
+import { FINAL_STATES, findOrder } from '../db/repositories/orders';
 import {
   STEPS_UNDER_WAY,
   allowedResolveActions,
@@ -11,25 +10,28 @@ import {
   type ResolveAction,
 } from '../../workflows/definitions';
 import type { ServiceDeps } from './deps';
+import { messageWorkflow } from './workflow-messages';
 
-/** Support resolves an order with one call: a Workflow Update whose validator has the last word. */
+/**
+ * Support resolves an order with one call: a Workflow Update whose validator has the last word.
+ * Errors: 404 `order_not_found`; 409 `order_final` (the order is settled, its workflow finished);
+ * 409 `invalid_action` (not allowed in the order's state, with `details.allowed`, or refused by the workflow).
+ */
 export async function resolveOrder(deps: ServiceDeps, orderId: string, action: ResolveAction, note: string | undefined) {
   const order = await findOrder(deps.db, orderId);
-  if (!order) throw new ApiError(404, 'order_not_found', `no order ${orderId}`);
+  if (!order) throw notFound('order_not_found', `no order ${orderId}`);
+  const settled = (state: string) => `order ${orderId} is already settled (${state})`;
+  if ((FINAL_STATES as readonly string[]).includes(order.state)) throw conflict('order_final', settled(order.state));
   const refusal = resolveRefusal(order.state as OrderWorkflowState, action);
   if (refusal) {
     const stepUnderWay = STEPS_UNDER_WAY[order.state as OrderWorkflowState];
-    throw new ApiError(409, 'invalid_action', refusal, { allowed: allowedResolveActions(order.state as OrderWorkflowState), ...(stepUnderWay && { stepUnderWay }) });
+    throw conflict('invalid_action', refusal, { allowed: allowedResolveActions(order.state as OrderWorkflowState), ...(stepUnderWay && { stepUnderWay }) });
   }
-  try {
-    const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));
-    const result = await handle.executeUpdate(resolveOrderUpdate, { args: [{ action, note, actor: 'support' }] });
-    return { orderId, state: result.state };
-  } catch (err) {
-    if (err instanceof WorkflowUpdateFailedError) {
-      throw new ApiError(409, 'invalid_action', err.cause?.message ?? err.message);
-    }
-    if (err instanceof WorkflowNotFoundError) throw new ApiError(409, 'order_final', `order ${orderId} is already settled`);
-    throw err;
-  }
+  const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));
+  const result = await messageWorkflow(() => handle.executeUpdate(resolveOrderUpdate, { args: [{ action, note, actor: 'support' }] }), {
+    rejectedCode: 'invalid_action',
+    goneCode: 'order_final',
+    gone: async () => settled((await findOrder(deps.db, orderId))?.state ?? order.state),
+  });
+  return { orderId, state: result.state };
 }

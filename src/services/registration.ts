@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors';
+import { conflict, forbidden, invalid, notFound, unprocessable } from '../domain/errors';
 import { findDrop } from '../db/repositories/drops';
 import { findEntry } from '../db/repositories/entries';
 import { findDrawPosition, findWinner } from '../db/repositories/draws';
@@ -40,7 +40,7 @@ async function rulesFor(deps: Pick<ServiceDeps, 'db'>, dropId: string): Promise<
   const cached = rulesCache.get(dropId);
   if (cached) return cached;
   const drop = await findDrop(deps.db, dropId);
-  if (!drop) throw new ApiError(404, 'drop_not_found', `no drop ${dropId}`);
+  if (!drop) throw notFound('drop_not_found', `no drop ${dropId}`);
   const spec = drop.spec as Parameters<typeof drawRulesOf>[0] & { phoneCountry?: string };
   const rules = { ...drawRulesOf(spec), phoneCountry: phoneCountryOf(spec) };
   if (rulesCache.size > 10_000) rulesCache.clear();
@@ -62,12 +62,12 @@ function keysOf(secrets: ServiceDeps['secrets']) {
 function tierOf(rules: DrawRules, dropId: string, passKey: Buffer, passToken: string | undefined): { tier: TierRule; passId: string | null } {
   if (passToken === undefined) {
     const open = rules.tiers.find((t) => !t.requiresPass);
-    if (!open) throw new ApiError(403, 'pass_required', 'this drop is open to pass holders only');
+    if (!open) throw forbidden('pass_required', 'this drop is open to pass holders only');
     return { tier: open, passId: null };
   }
   const pass = verifyPass(passKey, dropId, passToken);
   const tier = pass && rules.tiers.find((t) => t.tier === pass.tier && t.requiresPass);
-  if (!pass || !tier) throw new ApiError(403, 'invalid_pass', 'the pass token is not valid for this drop');
+  if (!pass || !tier) throw forbidden('invalid_pass', 'the pass token is not valid for this drop');
   return { tier, passId: pass.passId };
 }
 
@@ -88,7 +88,7 @@ export async function register(
   // Parsed only when given (libphonenumber costs ~20 µs); the schema already normalised the e-mail.
   const phone = body.phone === undefined ? null : normalisePhone(body.phone, rules.phoneCountry);
   if (phone === null && body.phone !== undefined) {
-    throw new ApiError(400, 'invalid_request', 'the request does not match the schema', [
+    throw invalid('invalid_request', 'the request does not match the schema', [
       { path: 'phone', message: `not a possible phone number (national numbers are read as ${rules.phoneCountry} numbers)` },
     ]);
   }
@@ -119,22 +119,31 @@ export async function register(
     case 'duplicate':
       return { status: 200, receipt: receipt(outcome.entryId, outcome.createdAt, null, true) };
     case 'key_reused':
-      throw new ApiError(422, 'idempotency_key_reused', 'this Idempotency-Key was used with a different request');
+      throw unprocessable('idempotency_key_reused', 'this Idempotency-Key was used with a different request');
     case 'pass_used':
-      throw new ApiError(409, 'pass_already_used', 'this pass has already been used to enter');
+      throw conflict('pass_already_used', 'this pass has already been used to enter');
     case 'phone_used':
       // Never names the entry that holds the number: the phone is unverified, it may be a stranger's.
-      throw new ApiError(409, 'phone_already_used', 'this phone number is already on an entry under another e-mail address; you can enter without it');
+      throw conflict('phone_already_used', 'this phone number is already on an entry under another e-mail address; you can enter without it');
     case 'closed':
-      throw new ApiError(409, 'registration_closed', 'this drop is not taking registrations now');
+      throw conflict('registration_closed', 'this drop is not taking registrations now');
   }
 }
 
-/** Ops issue community passes for a pass tier; the tokens are shown once and not stored. */
+const PASS_PHASES = new Set(['announcing', 'registration', 'paused']);
+
+/**
+ * Ops issue community passes for a pass tier; the tokens are shown once and not stored.
+ * Errors: 404 `drop_not_found`, 409 `wrong_phase` (registration is over), 422 `not_a_pass_tier`.
+ */
 export async function issuePasses(deps: ServiceDeps, dropId: string, tierName: string, count: number): Promise<{ tier: string; tokens: string[] }> {
+  const drop = await findDrop(deps.db, dropId);
+  if (!drop) throw notFound('drop_not_found', `no drop ${dropId}`);
+  // A pass is only worth anything while the drop can still take its entry.
+  if (!PASS_PHASES.has(drop.phase)) throw conflict('wrong_phase', `passes are issued until registration closes; drop is ${drop.phase}`);
   const rules = await rulesFor(deps, dropId);
   const tier = rules.tiers.find((t) => t.tier === tierName);
-  if (!tier || !tier.requiresPass) throw new ApiError(422, 'not_a_pass_tier', `tier ${tierName} is not a pass tier of this drop`);
+  if (!tier || !tier.requiresPass) throw unprocessable('not_a_pass_tier', `tier ${tierName} is not a pass tier of this drop`);
   const passKey = keysOf(deps.secrets).pass;
   return { tier: tierName, tokens: Array.from({ length: count }, () => issuePass(passKey, dropId, tierName)) };
 }
@@ -144,7 +153,7 @@ export async function requireEntrant(deps: Pick<ServiceDeps, 'db' | 'secrets'>, 
   const entry = await findEntry(deps.db, dropId, entryId);
   // Same answer for "no such entry" and "wrong secret": ids cannot be probed.
   if (!entry || !secret || !receiptSecretMatches(keysOf(deps.secrets).receipt, dropId, entryId, secret)) {
-    throw new ApiError(404, 'entry_not_found', 'no entry with that id and receipt secret');
+    throw notFound('entry_not_found', 'no entry with that id and receipt secret');
   }
   return entry;
 }

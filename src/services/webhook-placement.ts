@@ -1,4 +1,4 @@
-import { ApiError } from '../../api/errors';
+import { DomainError } from '../domain/errors';
 import { openException } from '../db/repositories/exceptions';
 import type { ServiceDeps } from './deps';
 
@@ -48,7 +48,7 @@ export async function notPlacedYet(
   const created = Number(event.created);
   const ageSeconds = Number.isFinite(created) && created > 0 ? nowSeconds - created : Number.POSITIVE_INFINITY;
   if (ageSeconds < PROVIDER_RETRY_WINDOW_SECONDS) {
-    throw new ApiError(409, 'event_not_ready', `${why}; deliver it again later`, { eventId: event.id }, 5);
+    throw new DomainError('conflict', 'event_not_ready', `${why}; deliver it again later`, { eventId: event.id }, 5);
   }
   const age = Number.isFinite(ageSeconds) ? `${Math.round(ageSeconds / 60)} min after it was created` : 'and it has no creation time';
   await openException(deps.db, {

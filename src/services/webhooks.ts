@@ -1,6 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { ApiError } from '../../api/errors';
 import { verifyWebhook } from '../integrations/webhook-signature';
+import { invalid } from '../domain/errors';
+import { findTextProblem } from '../domain/storable-text';
 import { verifyClaimCode } from '../domain/claim-code';
 import { advanceAuthorization, findAuthorizationByIntent } from '../db/repositories/authorizations';
 import { recordEvent } from '../db/repositories/events';
@@ -59,15 +60,18 @@ export async function handleWebhook(
   signature: string | undefined,
 ): Promise<{ outcome: Outcome }> {
   const check = verifyWebhook(signature, rawBody, deps.secrets.webhookSecrets[provider], Math.floor(Date.now() / 1000));
-  if (!check.ok) throw new ApiError(400, 'invalid_signature', `webhook signature ${check.reason}`);
+  if (!check.ok) throw invalid('invalid_signature', `webhook signature ${check.reason}`);
   let event: ProviderEvent;
   try {
     event = JSON.parse(rawBody.toString('utf8'));
   } catch {
-    throw new ApiError(400, 'invalid_json', 'the body is not valid JSON');
+    throw invalid('invalid_json', 'the body is not valid JSON');
   }
+  // A NUL or lone surrogate (in the event id too) would fail every retry in Postgres: refuse it once, with its path.
+  const problem = findTextProblem(event);
+  if (problem) throw invalid('invalid_request', 'the event holds text that cannot be stored', [problem]);
   if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data !== 'object' || event.data === null) {
-    throw new ApiError(400, 'invalid_event', 'an event needs id, type and data');
+    throw invalid('invalid_event', 'an event needs id, type and data');
   }
   const seen = await deps.db
     .selectFrom('webhook_events')

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { createApp } from '../../api/app';
 import type { PaymentProvider } from '../../src/integrations/providers';
-import { ApiError } from '../../api/errors';
+import { DomainError } from '../../src/domain/errors';
 import { createDb, migrateToLatest, type Db } from '../../src/db/connection';
 import { insertDrop } from '../../src/db/repositories/drops';
 import { DropsApiClient } from '../../src/demo/api-client';
@@ -120,9 +120,9 @@ describe('intake through a Postgres restart and under overload', () => {
           queue.submit({ dropId, email: `burst-${i}@example.test`, emailIdentity: `burst-${i}@example.test`, phone: null, region: 'north', tier: 'general', weight: 1, passId: null, passToken: null, idempotencyKey: null }),
         ),
       );
-      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as ApiError);
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as DomainError);
       expect(refused.length).toBeGreaterThanOrEqual(35);
-      expect(refused.every((e) => e instanceof ApiError && e.status === 503 && e.code === 'overloaded' && e.retryAfterSeconds === 1)).toBe(true);
+      expect(refused.every((e) => e instanceof DomainError && e.kind === 'unavailable' && e.code === 'overloaded' && e.retryAfterSeconds === 1)).toBe(true);
       const accepted = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<{ kind: string; entryId?: string }>).value);
       expect(accepted.length).toBe(40 - refused.length);
       const ids = accepted.map((a) => a.entryId!);

@@ -66,12 +66,12 @@ describe('every order path on a real Temporal server and a real Postgres', () =>
     expect(r.status).toBe(0);
   });
 
-  it('refuses a support action the order state does not allow (validator → 409)', async () => {
+  it('refuses a support action on a settled order (409 order_final: its workflow has finished)', async () => {
     const res = await stack.api.call('POST', `/v1/orders/${result.byPath.never_paid.orderId}/resolve`, {
       as: 'support',
       body: { action: 'mark_picked_up' },
     });
     expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('invalid_action');
+    expect(res.body.error.code).toBe('order_final');
   });
 });

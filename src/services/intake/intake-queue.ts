@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { ApiError } from '../../../api/errors';
+import { unavailable } from '../../domain/errors';
 import type { IntakeRequest } from './prepare';
 import type { BatchReply, ThreadOutcome } from './protocol';
 
@@ -74,7 +74,7 @@ export class EntryIntakeQueue {
 
   submit(request: IntakeRequest): Promise<ThreadOutcome> {
     if (this.pending >= this.opts.maxQueued) {
-      return Promise.reject(new ApiError(503, 'overloaded', 'registration is busy; try again shortly', undefined, 1));
+      return Promise.reject(unavailable('overloaded', 'registration is busy; try again shortly', 1));
     }
     return new Promise((resolve, reject) => {
       this.queue.push({ request, resolve, reject });
@@ -132,15 +132,15 @@ export class EntryIntakeQueue {
     this.sendWhatMay();
     if ('error' in reply) {
       console.error(`[intake] batch of ${batch.length} not written: ${reply.error}`);
-      const unavailable = new ApiError(503, 'database_unavailable', 'registration could not be saved; try again', undefined, 1);
-      batch.forEach((w) => w.reject(unavailable));
+      const refused = unavailable('database_unavailable', 'registration could not be saved; try again', 1);
+      batch.forEach((w) => w.reject(refused));
     } else {
       batch.forEach((w, i) => w.resolve(reply.outcomes[i]!));
     }
   }
 
   private failAll(): void {
-    const err = new ApiError(503, 'database_unavailable', 'registration could not be saved; try again', undefined, 1);
+    const err = unavailable('database_unavailable', 'registration could not be saved; try again', 1);
     for (const batch of this.inFlight.values()) batch.forEach((w) => w.reject(err));
     this.inFlight.clear();
     this.queue.forEach((w) => w.reject(err));
