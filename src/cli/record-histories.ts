@@ -9,9 +9,8 @@ import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
 
 const FIXTURE_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
 /**
- * Histories of the current workflow versions. The v1 order fixtures (order-*.json without v2)
- * and drop-whole.json were recorded before orderWorkflowV2 and the drop's provider-leftovers patch; they
- * stay, so the frozen v1 code and the patch's old branch keep being replayed.
+ * Histories of the current workflow versions. drop-whole.json was recorded before the drop's
+ * provider-leftovers patch; it stays, so the patch's old branch keeps being replayed.
  */
 const FILES: Record<OrderPath, string> = {
   picked_up: 'order-v2-paid-picked-up.json',

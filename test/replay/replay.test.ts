@@ -15,10 +15,6 @@ describe('replaying histories recorded from real runs', () => {
     expect(files.sort()).toEqual(
       expect.arrayContaining([
         'drop-whole.json',
-        'order-never-paid.json',
-        'order-paid-picked-up.json',
-        'order-pickup-expired.json',
-        'order-support-marked-picked-up.json',
         // Recorded with orderWorkflowV2 and the drop's settle-provider-leftovers patch.
         'drop-v2-whole.json',
         'order-v2-never-paid.json',
@@ -36,12 +32,12 @@ describe('replaying histories recorded from real runs', () => {
   it('fails for a workflow whose shape changed without patched()', async () => {
     const changed = require.resolve('./changed-workflow');
     await expect(
-      Worker.runReplayHistory({ workflowsPath: changed }, load('order-paid-picked-up.json'), 'changed'),
+      Worker.runReplayHistory({ workflowsPath: changed }, load('order-v2-paid-picked-up.json'), 'changed'),
     ).rejects.toBeInstanceOf(DeterminismViolationError);
   });
 
   it('`drops replay --file` exits 0 for a good history', () => {
-    const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bin', 'drops.js'), 'replay', '--file', join(FIXTURES, 'order-never-paid.json')], {
+    const r = spawnSync(process.execPath, [join(__dirname, '..', '..', 'bin', 'drops.js'), 'replay', '--file', join(FIXTURES, 'order-v2-never-paid.json')], {
       encoding: 'utf8',
     });
     expect(r.stdout).toContain('replay ok');
