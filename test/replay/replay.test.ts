@@ -21,6 +21,12 @@ describe('replaying histories recorded from real runs', () => {
         'order-v2-paid-picked-up.json',
         'order-v2-pickup-expired.json',
         'order-v2-support-marked-picked-up.json',
+        // Recorded with the first id of that patch, 'void-unused-authorizations' (restored from 81bcd14^).
+        'drop-v2-whole.void-unused-authorizations.json',
+        'order-v2-never-paid.void-unused-authorizations.json',
+        'order-v2-paid-picked-up.void-unused-authorizations.json',
+        'order-v2-pickup-expired.void-unused-authorizations.json',
+        'order-v2-support-marked-picked-up.void-unused-authorizations.json',
       ]),
     );
   });
