@@ -1,4 +1,3 @@
-import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
@@ -8,6 +7,7 @@ import { runOrderBranches, type OrderBranch } from '../demo/order-branches';
 import { runOrderPaths, type OrderPath } from '../demo/order-paths';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT, startStack } from '../devstack/stack';
+import { everyRunHistory } from './workflow-runs';
 import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
 
 const FIXTURE_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
@@ -75,19 +75,6 @@ export function writeNewFixture(dir: string, file: string, text: string): void {
   writeFileSync(join(dir, file), text, { flag: 'wx' });
 }
 
-/** Every run of a workflow, oldest first, following the chain of continued-as-new runs back from the latest. */
-async function everyRun(client: Client, workflowId: string) {
-  const runs = [];
-  let runId: string | undefined;
-  for (;;) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.unshift(history);
-    const previous = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-    if (!previous) return runs;
-    runId = previous;
-  }
-}
-
 /** Runs real drops whose workflows take every branch and adds their histories as replay fixtures. */
 export async function runRecordHistories(): Promise<number> {
   const tag = recordingTag();
@@ -116,7 +103,7 @@ export async function runRecordHistories(): Promise<number> {
       // Keep the drop waiting until it has continued as new at least once.
       holdSupportUntil: async (dropId) => {
         const deadline = Date.now() + 300_000;
-        while ((await everyRun(stack.client, dropWorkflowId(dropId))).length < 2) {
+        while ((await everyRunHistory(stack.client, dropWorkflowId(dropId))).length < 2) {
           if (Date.now() > deadline) throw new Error(`drop ${dropId} did not continue as new`);
           await new Promise((r) => setTimeout(r, 1000));
         }
@@ -125,7 +112,7 @@ export async function runRecordHistories(): Promise<number> {
 
     mkdirSync(FIXTURE_DIR, { recursive: true });
     const save = async (workflowId: string, name: string) => {
-      const runs = await everyRun(stack.client, workflowId);
+      const runs = await everyRunHistory(stack.client, workflowId);
       for (const [i, history] of runs.entries()) {
         const file = `${name}.${tag}${runs.length > 1 ? `.run-${i + 1}` : ''}.json`;
         // Never replace a fixture, even one written since the check above.
