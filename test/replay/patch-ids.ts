@@ -9,13 +9,19 @@ import { join } from 'node:path';
 const PATCH_CALL = /\b(?:patched|deprecatePatch)\s*\(\s*(?:'([^']*)'|"([^"]*)"|`([^`$]*)`)\s*\)/g;
 const ANY_PATCH_CALL = /\b(?:patched|deprecatePatch)\s*\(/g;
 
+function* tsFilesUnder(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) yield* tsFilesUnder(path);
+    else if (entry.isFile() && entry.name.endsWith('.ts')) yield path;
+  }
+}
+
 /** Every `patched('…')` / `deprecatePatch('…')` id in the .ts files under `dir`. */
 export function patchIdsInCode(dir: string): { ids: Set<string>; nonLiteralCalls: string[] } {
   const ids = new Set<string>();
   const nonLiteralCalls: string[] = [];
-  for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (!entry.isFile() || !entry.name.endsWith('.ts')) continue;
-    const file = join(entry.parentPath, entry.name);
+  for (const file of tsFilesUnder(dir)) {
     const text = readFileSync(file, 'utf8');
     let literal = 0;
     for (const m of text.matchAll(PATCH_CALL)) {
