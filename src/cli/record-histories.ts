@@ -53,9 +53,11 @@ const SETTLE_WAIT_CAP_SECONDS = 3;
 export function recordingTag(now = new Date()): string {
   let commit = 'nocommit';
   try {
-    commit = execFileSync('git', ['describe', '--always', '--abbrev=7', '--dirty'], { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    commit = git('rev-parse', '--short=7', 'HEAD');
+    if (git('status', '--porcelain', '--untracked-files=no') !== '') commit += '-dirty';
   } catch {
-    // Not a git checkout: the date alone, and the refusal to overwrite, still keep files apart.
+    // Not a git checkout: the date, and the refusal to overwrite, still keep recordings apart.
   }
   return `${now.toISOString().slice(0, 10)}.${commit}`;
 }
