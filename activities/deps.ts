@@ -16,4 +16,9 @@ export interface ActivityDeps {
   claimSecret: string;
   /** How often long waits poll Postgres. */
   pollIntervalMs?: number;
+  /**
+   * Caps one wait for a drop's orders to settle, in seconds (default: the workflow's own,
+   * 300). Recording histories sets it low so the drop loops, and continues as new, in minutes.
+   */
+  settleWaitCapSeconds?: number;
 }

@@ -10,7 +10,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 export const dropWorkflowId = (dropId: string): string => `drop:${dropId}`;
 export const orderWorkflowId = (dropId: string, entryId: string): string => `order:${dropId}:${entryId}`;
 export const orderIdFor = (entryId: string): string => `ord_${entryId}`;
-/** The workflow type new orders start (v1, `orderWorkflow`, only finishes older orders). */
+/** The order workflow's type (the only one; its name keeps the V2 its recorded histories carry). */
 export const ORDER_WORKFLOW_TYPE = 'orderWorkflowV2';
 
 // ---- search attributes (registered on the dev server by the project) -------------------------

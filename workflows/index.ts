@@ -1,4 +1,3 @@
 /** The worker's workflow bundle entry point. */
 export { dropWorkflow } from './drop/drop-workflow';
-export { orderWorkflow } from './order/order-workflow';
 export { orderWorkflowV2 } from './order/order-workflow-v2';

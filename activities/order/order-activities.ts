@@ -48,7 +48,7 @@ export interface OrderPatch {
 
 const START_BATCH = 200;
 
-export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs = 500 }: ActivityDeps) {
+export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs = 500, settleWaitCapSeconds = Infinity }: ActivityDeps) {
   /** Starts one order workflow; starting an existing one is a no-op (USE_EXISTING). */
   const startOrder = (args: OrderWorkflowInput) =>
     temporal.workflow.start(ORDER_WORKFLOW_TYPE, {
@@ -154,7 +154,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
      * wait runs out; the workflow loops, so its history grows by one activity per wait.
      */
     async awaitOrdersSettled(input: { dropId: string; maxWaitSeconds: number }) {
-      const deadline = Date.now() + input.maxWaitSeconds * 1000;
+      const deadline = Date.now() + Math.min(input.maxWaitSeconds, settleWaitCapSeconds) * 1000;
       const cancelled = Context.current().cancelled;
       for (;;) {
         const unsettled = await countUnsettledOrders(db, input.dropId);

@@ -35,7 +35,7 @@ const usage = `usage: drops <command>
   reconcile <dropId>           compare the money ledger with the payment provider; exit 1 on any mismatch
   bench intake | draw | orders benchmarks; the last line printed is one JSON object
   worker | api | simulators    run one production-topology process (configured by environment)
-  record-histories             re-record the replay fixtures in test/replay/histories`;
+  record-histories             add replay fixtures from a real run to test/replay/histories (never overwrites)`;
 
 const run = command ? commands[command] : undefined;
 if (!run) {

@@ -1,47 +1,138 @@
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DropsApiClient } from '../demo/api-client';
+import { runOrderBranches, type OrderBranch } from '../demo/order-branches';
 import { runOrderPaths, type OrderPath } from '../demo/order-paths';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT, startStack } from '../devstack/stack';
+import { everyRunHistory } from './workflow-runs';
 import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
 
 const FIXTURE_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
-/**
- * Histories of the current workflow versions. The v1 order fixtures (order-*.json without v2)
- * and drop-whole.json were recorded before orderWorkflowV2 and the drop's provider-leftovers patch; they
- * stay, so the frozen v1 code and the patch's old branch keep being replayed.
- */
-const FILES: Record<OrderPath, string> = {
-  picked_up: 'order-v2-paid-picked-up.json',
-  never_paid: 'order-v2-never-paid.json',
-  pickup_expired: 'order-v2-pickup-expired.json',
-  support_marked_picked_up: 'order-v2-support-marked-picked-up.json',
-};
-const DROP_FILE = 'drop-v2-whole.json';
 
-/** Runs a real drop whose orders take every path and saves their histories as replay fixtures. */
+/**
+ * Fixture names: `<workflow>-<branch>.<YYYY-MM-DD>.<commit>[.run-<n>].json`, one file per run (a
+ * workflow that continued as new has one per run, in order). A recording only ever adds files:
+ * it refuses to start if any name it would write exists, and each write refuses to replace a
+ * file. Older fixtures (without the date and commit) stay as they are.
+ */
+const ORDER_PATH_FIXTURES: Record<OrderPath, string> = {
+  picked_up: 'order-v2-paid-picked-up',
+  never_paid: 'order-v2-never-paid',
+  pickup_expired: 'order-v2-pickup-expired',
+  support_marked_picked_up: 'order-v2-support-marked-picked-up',
+};
+const ORDER_BRANCH_FIXTURES: Record<OrderBranch, string> = {
+  shipped: 'order-v2-shipped',
+  reshipped: 'order-v2-reshipped',
+  declined: 'order-v2-declined',
+  needs_support: 'order-v2-needs-support',
+  hold_captured: 'order-v2-hold-captured',
+  credited: 'order-v2-credited',
+};
+const DROP_FIXTURES = {
+  whole: 'drop-v2-whole',
+  continuedAsNew: 'drop-v2-continued-as-new',
+  authorizeAtEntry: 'drop-v2-authorize-at-entry',
+};
+
+/**
+ * The recording's Temporal server suggests continue-as-new at this many history events (the
+ * default is thousands), and each wait for the orders to settle is cut to a few seconds, so the
+ * drop that waits on a needs_support order continues as new within a minute.
+ */
+const SUGGEST_CONTINUE_AS_NEW_AT_EVENTS = 100;
+const SETTLE_WAIT_CAP_SECONDS = 3;
+
+/**
+ * The tag every file of one recording carries: today's date (UTC) and the commit it was made at,
+ * `-dirty` when tracked files had uncommitted changes (commit the workflow code first).
+ */
+export function recordingTag(now = new Date()): string {
+  let commit = 'nocommit';
+  try {
+    const git = (...args: string[]) => execFileSync('git', args, { cwd: PROJECT_ROOT, encoding: 'utf8' }).trim();
+    commit = git('rev-parse', '--short=7', 'HEAD');
+    if (git('status', '--porcelain', '--untracked-files=no') !== '') commit += '-dirty';
+  } catch {
+    // Not a git checkout: the date, and the refusal to overwrite, still keep recordings apart.
+  }
+  return `${now.toISOString().slice(0, 10)}.${commit}`;
+}
+
+/** Every fixture name (without tag) one recording writes. */
+export const FIXTURE_NAMES = [...Object.values(ORDER_PATH_FIXTURES), ...Object.values(ORDER_BRANCH_FIXTURES), ...Object.values(DROP_FIXTURES)];
+
+/** The names a recording tagged `tag` would write that already exist in `dir`. */
+export function takenFixtures(dir: string, tag: string, names: readonly string[] = FIXTURE_NAMES): string[] {
+  return names
+    .map((name) => `${name}.${tag}`)
+    .filter((base) => existsSync(join(dir, `${base}.json`)) || existsSync(join(dir, `${base}.run-1.json`)));
+}
+
+/** Writes a new fixture; throws (EEXIST) rather than replace one. */
+export function writeNewFixture(dir: string, file: string, text: string): void {
+  writeFileSync(join(dir, file), text, { flag: 'wx' });
+}
+
+/** Runs real drops whose workflows take every branch and adds their histories as replay fixtures. */
 export async function runRecordHistories(): Promise<number> {
+  const tag = recordingTag();
+  const taken = takenFixtures(FIXTURE_DIR, tag);
+  if (taken.length > 0) {
+    console.error(`record-histories: refusing to overwrite fixtures recorded at ${tag}: ${taken.join(', ')} (commit first, or wait a day)`);
+    return 1;
+  }
   const stack = await startStack({
     dataDir: join(PROJECT_ROOT, '.data', 'record'),
     temporalPort: 'free',
     temporalUiPort: null,
     postgresPort: await freePort(),
     apiPort: 0,
+    temporalDynamicConfig: { 'limit.historyCount.suggestContinueAsNew': SUGGEST_CONTINUE_AS_NEW_AT_EVENTS },
+    settleWaitCapSeconds: SETTLE_WAIT_CAP_SECONDS,
   });
   try {
     const api = new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey, support: stack.secrets.supportApiKey });
-    const result = await runOrderPaths({ api, providerUrl: stack.providerUrl, dropId: `record-${Date.now()}` });
+    const dropIdPrefix = `record-${Date.now()}`;
+    const paths = await runOrderPaths({ api, providerUrl: stack.providerUrl, dropId: `${dropIdPrefix}-paths` });
+    const branches = await runOrderBranches({
+      api,
+      providerUrl: stack.providerUrl,
+      dropIdPrefix,
+      // Keep the drop waiting until it has continued as new at least once.
+      holdSupportUntil: async (dropId) => {
+        const deadline = Date.now() + 300_000;
+        while ((await everyRunHistory(stack.client, dropWorkflowId(dropId))).length < 2) {
+          if (Date.now() > deadline) throw new Error(`drop ${dropId} did not continue as new`);
+          await new Promise((r) => setTimeout(r, 1000));
+        }
+      },
+    });
+
     mkdirSync(FIXTURE_DIR, { recursive: true });
-    const save = async (workflowId: string, file: string) => {
-      const history = await stack.client.workflow.getHandle(workflowId).fetchHistory();
-      writeFileSync(join(FIXTURE_DIR, file), historyToJSON(history));
-      console.log(`saved ${workflowId} → test/replay/histories/${file}`);
+    const save = async (workflowId: string, name: string) => {
+      const runs = await everyRunHistory(stack.client, workflowId);
+      for (const [i, history] of runs.entries()) {
+        const file = `${name}.${tag}${runs.length > 1 ? `.run-${i + 1}` : ''}.json`;
+        // Never replace a fixture, even one written since the check above.
+        writeNewFixture(FIXTURE_DIR, file, historyToJSON(history));
+        console.log(`saved ${workflowId}${runs.length > 1 ? ` (run ${i + 1} of ${runs.length})` : ''} → test/replay/histories/${file}`);
+      }
+      return runs.length;
     };
-    await save(dropWorkflowId(result.dropId), DROP_FILE);
-    for (const [path, file] of Object.entries(FILES) as Array<[OrderPath, string]>) {
-      await save(orderWorkflowId(result.dropId, result.byPath[path].entryId), file);
+    await save(dropWorkflowId(paths.dropId), DROP_FIXTURES.whole);
+    for (const [path, name] of Object.entries(ORDER_PATH_FIXTURES) as Array<[OrderPath, string]>) {
+      await save(orderWorkflowId(paths.dropId, paths.byPath[path].entryId), name);
+    }
+    const runs = await save(dropWorkflowId(branches.branchesDropId), DROP_FIXTURES.continuedAsNew);
+    if (runs < 2) throw new Error(`drop ${branches.branchesDropId} has ${runs} run: it did not continue as new`);
+    await save(dropWorkflowId(branches.holdsDropId), DROP_FIXTURES.authorizeAtEntry);
+    for (const [branch, name] of Object.entries(ORDER_BRANCH_FIXTURES) as Array<[OrderBranch, string]>) {
+      const { dropId, entryId } = branches.byBranch[branch];
+      await save(orderWorkflowId(dropId, entryId), name);
     }
     return 0;
   } finally {

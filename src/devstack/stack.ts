@@ -34,6 +34,10 @@ export interface StackOptions {
   providerTimeoutMs?: number;
   /** false: start no worker here (a test runs its own worker process). */
   worker?: boolean;
+  /** Server settings for the Temporal dev server started here (`--dynamic-config-value`). */
+  temporalDynamicConfig?: Record<string, string | number | boolean>;
+  /** Caps each wait for a drop's orders to settle (see ActivityDeps.settleWaitCapSeconds). */
+  settleWaitCapSeconds?: number;
   /** The SDK's log level: WARN shows every failed activity attempt; ERROR suits runs that inject faults. */
   sdkLogLevel?: 'WARN' | 'ERROR';
 }
@@ -76,6 +80,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         dataDir: join(dataDir, 'temporal'),
         port: opts.temporalPort ?? 7233,
         uiPort: opts.temporalUiPort === undefined ? 8233 : opts.temporalUiPort,
+        dynamicConfig: opts.temporalDynamicConfig,
         log,
       });
       stops.push(() => server.stop());
@@ -121,6 +126,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           carriers: SIMULATED_CARRIERS.map((c) => new SimulatedCarrierAdapter(providerUrl, c, adapter)),
           lockers: new SimulatedLockerAdapter(providerUrl, adapter),
           claimSecret: secrets.claimSecret,
+          settleWaitCapSeconds: opts.settleWaitCapSeconds,
         },
       });
       const workerRun = w.run();

@@ -54,6 +54,8 @@ interface DevServerOptions {
   log: (line: string) => void;
   /** Where 'free' ports come from (tests hand out a taken one first). */
   pickPort?: () => Promise<number>;
+  /** Server settings, each passed as `--dynamic-config-value key=<JSON value>`. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 /** Runs `temporal server start-dev` with its SQLite file under dataDir and our search attributes. */
@@ -93,6 +95,7 @@ async function startOnPort(opts: DevServerOptions, port: number): Promise<Tempor
     'warn',
     ...(opts.uiPort === null ? ['--headless'] : ['--ui-port', String(opts.uiPort)]),
     ...SEARCH_ATTRIBUTES.flatMap((name) => ['--search-attribute', `${name}=Keyword`]),
+    ...Object.entries(opts.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]),
   ];
   const logPath = join(opts.dataDir, 'temporal.log');
   const logStart = existsSync(logPath) ? statSync(logPath).size : 0;

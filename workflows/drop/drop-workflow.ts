@@ -166,10 +166,16 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
 
   // Leftovers at the providers once every order is final: card holds not captured
   // (authorize_at_entry) and labels bought by requests we had given up on. Added after drops
-  // were running: replaying their histories must skip it.
+  // were running, in two steps; each patch id keeps the branch its histories took:
+  //  - none (drop-whole.json): nothing here;
+  //  - 'void-unused-authorizations' (the first step, later renamed by mistake): holds only;
+  //  - 'settle-provider-leftovers' (every new drop): holds, then stray labels.
+  // The newest id is asked first, so a new run records only it. Never rename or drop an id.
   if (patched('settle-provider-leftovers')) {
     await batch.voidUnusedAuthorizations({ dropId });
     await batch.voidStrayLabels({ dropId });
+  } else if (patched('void-unused-authorizations')) {
+    await batch.voidUnusedAuthorizations({ dropId });
   }
 
   // post-mortem after the published delay

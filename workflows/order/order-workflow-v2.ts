@@ -58,8 +58,7 @@ export interface OrderOutcome {
 }
 
 /**
- * One winner's order (v2, started for every order since the full saga landed; v1 in
- * order-workflow.ts keeps running the orders started before it):
+ * One winner's order (the only order workflow; v1 was never deployed and is gone):
  *
  *   pay window → (declined or lapsed: the unit goes to the next waitlisted entrant)
  *   → route to a node in the region with stock, else ship by carrier (second carrier as fallback)

@@ -4,11 +4,11 @@
  */
 import { sleep } from '@temporalio/workflow';
 import type { OrderWorkflowInput } from '../../../workflows/definitions';
-import { orderWorkflow as currentOrderWorkflow } from '../../../workflows/order/order-workflow';
+import { orderWorkflowV2 as currentOrderWorkflow } from '../../../workflows/order/order-workflow-v2';
 
 export { dropWorkflow } from '../../../workflows/drop/drop-workflow';
 
-export async function orderWorkflow(input: OrderWorkflowInput) {
+export async function orderWorkflowV2(input: OrderWorkflowInput) {
   await sleep('1 second');
   return currentOrderWorkflow(input);
 }
