@@ -34,13 +34,11 @@ const provider = proxyActivities<Activities>(presets.provider);
 const SUPPORT_SLA_MINUTES = 60;
 
 /**
- * The pickup phase's explicit steps: the order enters a named state (STEPS_UNDER_WAY) before a
+ * The pickup phase's explicit steps (patch 'pickup-explicit-steps'): the order enters a named state (STEPS_UNDER_WAY) before a
  * missed-pickup policy or support's refund acts, asks the locker whether the compartment was
  * opened as it releases it (a unit that left is never put back), and the resolve Update never
  * answers with a state that contradicts the action it accepted.
  */
-const PICKUP_STEPS_PATCH = 'pickup-explicit-steps';
-
 const MISSED_PICKUP_STEP = {
   refund: 'refunding_missed_pickup',
   reship: 'reshipping_missed_pickup',
@@ -93,7 +91,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       supportRequest ??= request;
       // Answer once the main flow has acted on the request.
       await condition(() => FINAL_ORDER_STATES.includes(state) || (state === 'needs_support' && supportRequest === undefined));
-      if (contradicts(request.action, state) && patched(PICKUP_STEPS_PATCH)) {
+      if (contradicts(request.action, state) && patched('pickup-explicit-steps')) {
         throw ApplicationFailure.nonRetryable(`${request.action} was not carried out: ${supportRefusal ?? `the order ended ${state}`}`, 'ActionNotApplied');
       }
       return { state };
@@ -186,13 +184,13 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       return await finish('picked_up', reason, { claimCode: null });
     }
     if (supportRequest?.action === 'refund') {
-      if (patched(PICKUP_STEPS_PATCH)) return await refundForSupport(route.nodeId, reservation.reservationId, supportRequest.actor);
+      if (patched('pickup-explicit-steps')) return await refundForSupport(route.nodeId, reservation.reservationId, supportRequest.actor);
       await compensate();
       return await finish('refunded', `refunded_by_support:${supportRequest.actor}`, { claimCode: null });
     }
 
     // ---- missed pickup: the drop's published policy, once ----
-    if (patched(PICKUP_STEPS_PATCH)) return await missedPickupPolicy(route.nodeId, reservation.reservationId, pickedUpHere);
+    if (patched('pickup-explicit-steps')) return await missedPickupPolicy(route.nodeId, reservation.reservationId, pickedUpHere);
     switch (input.missedPickupPolicy) {
       case 'reship': {
         // The unit stays taken and the money stays captured; the compartment is freed.
