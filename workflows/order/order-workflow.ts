@@ -68,7 +68,8 @@ export async function orderWorkflow(input: OrderWorkflowInput): Promise<OrderOut
     },
     {
       validator: (request) => {
-        if (!allowedResolveActions(state).includes(request.action)) {
+        // v1 knows no disputes: it cannot close an order without a refund.
+        if (request.action === 'close_without_refund' || !allowedResolveActions(state).includes(request.action)) {
           throw ApplicationFailure.nonRetryable(`${request.action} is not allowed while the order is ${state}`, 'InvalidAction');
         }
       },
