@@ -27,7 +27,9 @@ export async function ensureStripeMock(root: string, log: (line: string) => void
 }
 
 export async function startStripeMock(binary: string, port: number): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  // It also serves HTTPS, on the fixed port 12112 unless told otherwise: a second stack (another
+  // checkout's tests) would find it taken and stripe-mock would exit. Any free port will do.
+  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:0'], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => (exited = true));
   const url = `http://127.0.0.1:${port}`;
