@@ -361,7 +361,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       refundBlockedBy = { disputeId: r.disputeId, status: r.disputeStatus };
       if (!escalated) {
         escalated = true;
-        await moveTo('needs_support');
+        // The exception first: an order seen in needs_support always has its reason written.
         await store.openOrderException({
           dropId,
           orderId,
@@ -369,6 +369,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
           detail: `refund of ${input.amountCents} on ${paymentIntentId} blocked by dispute ${r.disputeId ?? '(unknown id)'} (${r.disputeStatus}); it runs if the dispute is won, ends the order if lost; close_without_refund ends it now`,
           slaMinutes: DISPUTE_SLA_MINUTES,
         });
+        await moveTo('needs_support');
         // Answer the request that led here (it now waits with support).
         supportRequest = undefined;
       }
