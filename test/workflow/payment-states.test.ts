@@ -174,7 +174,7 @@ describe('payment states', () => {
     expect(report).toMatchObject({ mismatches: [], provider: { chargedBackCents: 3000, refundedCents: 1500 }, ledger: { chargedBackCents: 3000, refundedCents: 1500 } });
   });
 
-  it('C3: a hold that would expire before its capture is refused at launch and at extend; a hold the provider released is asked for again', async () => {
+  it('C3: a hold that would expire before its capture is refused at launch and at extend, with the limit named', async () => {
     const refused = await stack.api.call('POST', '/v1/drops', { as: 'ops', body: launchBody('c3-ten-days', { registrationSeconds: 864_000, mode: 'authorize_at_entry' }) });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toMatchObject({ code: 'hold_outlives_validity', message: expect.stringContaining('604800') });
@@ -185,7 +185,11 @@ describe('payment states', () => {
     const extended = await stack.api.call('POST', `/v1/drops/${dropId}/extend`, { as: 'ops', body: { seconds: 602_000 } });
     expect(extended.status).toBe(422);
     expect(extended.body.error.code).toBe('hold_outlives_validity');
+  });
 
+  it('C3: a hold the provider released before capture is asked for again (a pay window), not a silent unpaid', async () => {
+    const dropId = 'c3-released';
+    await launch(dropId, { registrationSeconds: 120, paymentSeconds: 30, mode: 'authorize_at_entry' });
     const [r] = await register(dropId, 1);
     const hold = await stack.api.call('POST', `/v1/drops/${dropId}/entries/${r!.entryId}/authorization`, { headers: { 'x-receipt-secret': r!.receiptSecret } });
     expect(hold.status).toBe(200);
@@ -238,11 +242,7 @@ describe('payment states', () => {
     expect(stack.simulator.payments.intents.get(intentA)).toMatchObject({ status: 'succeeded', refunded: 0 });
   });
 
-  it('C5: a free drop skips payment (no intent, no ledger posting) and completes; a hold on a free drop is refused at launch', async () => {
-    const refused = await stack.api.call('POST', '/v1/drops', { as: 'ops', body: launchBody('c5-free-hold', { priceCents: 0, mode: 'authorize_at_entry' }) });
-    expect(refused.status).toBe(422);
-    expect(refused.body.error.code).toBe('nothing_to_authorize');
-
+  it('C5: a free drop skips payment (no intent, no ledger posting) and completes', async () => {
     const dropId = 'c5-free';
     await launch(dropId, { priceCents: 0, pickupSeconds: 60 });
     const [r] = await register(dropId, 1);
@@ -260,5 +260,12 @@ describe('payment states', () => {
     expect([...stack.simulator.payments.intents.values()].filter((i) => i.metadata.drop_id === dropId)).toEqual([]);
     expect(await stack.db.selectFrom('ledger_postings').select('posting_id').where('drop_id', '=', dropId).execute()).toEqual([]);
     expect((await reconcile(dropId)).mismatches).toEqual([]);
+  });
+
+  it('C5: a card hold on a free drop is refused at launch', async () => {
+    const refused = await stack.api.call('POST', '/v1/drops', { as: 'ops', body: launchBody('c5-free-hold', { priceCents: 0, mode: 'authorize_at_entry' }) });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('nothing_to_authorize');
+    expect((await stack.api.call('GET', '/v1/drops/c5-free-hold', { as: 'ops' })).status).toBe(404);
   });
 });
