@@ -1,4 +1,7 @@
+import { Worker } from '@temporalio/worker';
 import { sql } from 'kysely';
+import { WORKFLOWS_PATH } from '../../src/worker/worker';
+import { orderWorkflowId } from '../../workflows/definitions';
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
 import { reconcileDrop } from '../../src/services/reconcile';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
@@ -267,5 +270,15 @@ describe('payment states', () => {
     expect(refused.status).toBe(422);
     expect(refused.body.error.code).toBe('nothing_to_authorize');
     expect((await stack.api.call('GET', '/v1/drops/c5-free-hold', { as: 'ops' })).status).toBe(404);
+  });
+
+  it("replays every order history these cases made (the new payment paths are deterministic)", async () => {
+    const orders = await stack.db.selectFrom('orders').select(['drop_id', 'entry_id', 'state']).execute();
+    expect(orders.length).toBeGreaterThanOrEqual(10);
+    for (const o of orders) {
+      const id = orderWorkflowId(o.drop_id, o.entry_id);
+      const history = await stack.client.workflow.getHandle(id).fetchHistory();
+      await expect(Worker.runReplayHistory({ workflowsPath: WORKFLOWS_PATH }, history, id)).resolves.toBeUndefined();
+    }
   });
 });
