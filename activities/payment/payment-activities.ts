@@ -203,9 +203,16 @@ export function createPaymentActivities({ db, payments, claimSecret }: ActivityD
             const intent = await failFastOnRejection(() => askAgainOnTransientFailure(() => payments.retrievePaymentIntent(held.payment_intent_id)));
             if (intent.status === 'succeeded') return void (await advanceAuthorization(db, held.payment_intent_id, 'captured'));
             if (intent.status !== 'canceled') {
-              await failFastOnRejection(() =>
-                askAgainOnTransientFailure(() => payments.cancelPaymentIntent(held.payment_intent_id, authorizationKey(input.dropId, held.entry_id, 'void'))),
-              );
+              try {
+                await askAgainOnTransientFailure(() => payments.cancelPaymentIntent(held.payment_intent_id, authorizationKey(input.dropId, held.entry_id, 'void')));
+              } catch (err) {
+                if (!(err instanceof ProviderRejectedError)) throw err;
+                // Refused because the hold moved on meanwhile (released by the provider, or
+                // captured): record where it is instead of failing the whole sweep.
+                const now = await failFastOnRejection(() => askAgainOnTransientFailure(() => payments.retrievePaymentIntent(held.payment_intent_id)));
+                if (now.status === 'succeeded') return void (await advanceAuthorization(db, held.payment_intent_id, 'captured'));
+                if (now.status !== 'canceled') return failFastOnRejection(() => Promise.reject(err));
+              }
             }
             await advanceAuthorization(db, held.payment_intent_id, 'voided');
             voided += 1;

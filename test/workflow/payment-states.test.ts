@@ -40,14 +40,14 @@ describe('payment states', () => {
   const completed = (dropId: string) => eventually(`${dropId} completed`, async () => ((await dropPhase(dropId)) === 'completed' ? true : undefined), 120_000);
   const reconcile = (dropId: string) => reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
 
-  const launchBody = (dropId: string, o: Partial<{ units: number; priceCents: number; paymentSeconds: number; pickupSeconds: number; registrationSeconds: number; mode: string }>) => ({
+  const launchBody = (dropId: string, o: Partial<{ units: number; priceCents: number; paymentSeconds: number; pickupSeconds: number; registrationSeconds: number; mode: string; policy: string }>) => ({
     dropId,
     name: dropId,
     units: o.units ?? 1,
     priceCents: o.priceCents ?? 1500,
     nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: o.units ?? 1 }],
     windows: { registrationSeconds: o.registrationSeconds ?? 120, paymentSeconds: o.paymentSeconds ?? 20, pickupSeconds: o.pickupSeconds ?? 30, postMortemDelaySeconds: 1 },
-    policies: { missedPickup: 'refund' },
+    policies: { missedPickup: o.policy ?? 'refund' },
     payment: { mode: o.mode ?? 'pay_after_win' },
   });
   async function launch(dropId: string, o: Parameters<typeof launchBody>[1]) {
@@ -175,6 +175,24 @@ describe('payment states', () => {
     await eventually('reconciled', async () => ((await reconcile(dropId)).reconciled ? true : undefined));
     const report = await reconcile(dropId);
     expect(report).toMatchObject({ mismatches: [], provider: { chargedBackCents: 3000, refundedCents: 1500 }, ledger: { chargedBackCents: 3000, refundedCents: 1500 } });
+  });
+
+  it('C2 (credit policy): a charge lost to a dispute is not turned into store credit; the order ends with the chargeback', async () => {
+    const dropId = 'c2-credit';
+    await launch(dropId, { paymentSeconds: 60, pickupSeconds: 6, policy: 'credit' });
+    const [r] = await register(dropId, 1);
+    await close(dropId);
+    const o = await orderIn(dropId, r!, ['awaiting_payment']);
+    expect((await checkout(o.payLink)).status).toBe(200);
+    await orderIn(dropId, r!, ['awaiting_pickup']);
+    const intent = (await orderRow(o.orderId)).payment_intent_id!;
+    const dispute = stack.simulator.payments.openDispute(intent);
+    stack.simulator.payments.closeDispute(dispute.id, 'lost');
+    await orderIn(dropId, r!, ['refunded', 'credited', 'needs_support']);
+    expect(await eventually('final reason', async () => (await orderRow(o.orderId)).final_reason ?? undefined)).toBe('dispute_lost');
+    const kinds = await stack.db.selectFrom('ledger_postings').select('kind').where('order_id', '=', o.orderId).execute();
+    expect(kinds.map((k) => k.kind).sort()).toEqual(['payment_captured', 'payment_charged_back']);
+    expect(stack.simulator.payments.refunds.filter((x) => x.paymentIntent === intent)).toEqual([]);
   });
 
   it('C3: a hold that would expire before its capture is refused at launch and at extend, with the limit named', async () => {

@@ -233,10 +233,12 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
         });
       }
       case 'credit': {
-        // A free order has no money to turn into credit: its unit goes back, as under `refund`.
-        if (paymentStates && input.amountCents === 0) {
+        // A free order has no money to turn into credit, and a disputed payment is not ours to
+        // turn into credit: the unit goes back as under `refund` (a disputed refund waits).
+        const disputed = dispute !== undefined && dispute.status !== 'won' && dispute.status !== 'warning_closed';
+        if (paymentStates && (input.amountCents === 0 || disputed)) {
           await compensate();
-          return await finish('refunded', 'pickup_expired', { claimCode: null });
+          return await finish('refunded', refundedReason('pickup_expired'), { claimCode: null });
         }
         // The unit goes back to its node; the money becomes store credit with a fallback offer.
         await undoLatest();
