@@ -126,14 +126,32 @@ export interface PaymentFailed {
   code: string;
 }
 
+/**
+ * The cardholder disputed the charge (`charge.dispute.created`), or the dispute moved on
+ * (`charge.dispute.updated`, `charge.dispute.closed`). Statuses as Stripe names them.
+ */
+export interface PaymentDisputed {
+  paymentIntentId: string;
+  disputeId: string;
+  status: string;
+  eventId: string;
+}
+
+/** A dispute the bank has not decided yet: our refund must wait (Stripe refuses it anyway). */
+export const isOpenDisputeStatus = (status: string): boolean => !['won', 'lost', 'warning_closed'].includes(status);
+
 export interface PickupCompleted {
   nodeId: string;
   reservationId: string;
   eventId: string;
 }
 
-export type ResolveAction = 'mark_picked_up' | 'refund';
-export const RESOLVE_ACTIONS: readonly ResolveAction[] = ['mark_picked_up', 'refund'];
+/**
+ * `close_without_refund`: a refund blocked by the cardholder's dispute; support ends the order
+ * and leaves the money to the dispute (the bank returns it if the dispute is lost).
+ */
+export type ResolveAction = 'mark_picked_up' | 'refund' | 'close_without_refund';
+export const RESOLVE_ACTIONS: readonly ResolveAction[] = ['mark_picked_up', 'refund', 'close_without_refund'];
 
 export interface ResolveRequest {
   action: ResolveAction;
@@ -148,6 +166,7 @@ export interface OrderStatus {
 export const paymentSucceededSignal = defineSignal<[PaymentSucceeded]>('paymentSucceeded');
 export const paymentFailedSignal = defineSignal<[PaymentFailed]>('paymentFailed');
 export const pickupCompletedSignal = defineSignal<[PickupCompleted]>('pickupCompleted');
+export const paymentDisputedSignal = defineSignal<[PaymentDisputed]>('paymentDisputed');
 export const resolveOrderUpdate = defineUpdate<OrderStatus, [ResolveRequest]>('resolveOrder');
 export const orderStatusQuery = defineQuery<OrderStatus>('orderStatus');
 
@@ -175,7 +194,8 @@ export function allowedResolveActions(state: OrderWorkflowState): readonly Resol
     case 'awaiting_pickup':
       return ['mark_picked_up', 'refund'];
     case 'needs_support':
-      return ['refund'];
+      // close_without_refund only when a dispute blocks the refund: the workflow's validator says.
+      return ['refund', 'close_without_refund'];
     default:
       return [];
   }

@@ -2,7 +2,8 @@ import { Context, heartbeat } from '@temporalio/activity';
 import { advanceAuthorization, findAuthorization, listOpenAuthorizations } from '../../src/db/repositories/authorizations';
 import { post } from '../../src/db/repositories/ledger';
 import { savePayLink } from '../../src/db/repositories/orders';
-import { ProviderRejectedError } from '../../src/integrations/providers';
+import type { Db } from '../../src/db/connection';
+import { ProviderRejectedError, isDisputeOpen, type DisputeStatus, type PaymentIntent } from '../../src/integrations/providers';
 import { authorizationKey } from '../../src/services/authorizations';
 import type { ActivityDeps } from '../deps';
 import { askAgainOnTransientFailure, failFastOnRejection } from '../provider-errors';
@@ -16,6 +17,30 @@ export const ledgerAccounts = {
   /** What we owe entrants as store credit (a liability). */
   storeCredit: (dropId: string) => `drop:${dropId}:store_credit`,
 };
+
+/**
+ * A lost dispute: the bank took the money back from us for the cardholder (a chargeback).
+ * Posted once per order, by whichever learns of it first (the order or the webhook), so the
+ * ledger agrees with the provider and no refund is ever posted on top of it.
+ */
+export function postChargeback(db: Db, input: { dropId: string; orderId: string; amountCents: number }) {
+  return post(db, {
+    idempotencyKey: key(input.dropId, input.orderId, 'chargeback'),
+    dropId: input.dropId,
+    orderId: input.orderId,
+    kind: 'payment_charged_back',
+    lines: [
+      { account: ledgerAccounts.sales(input.dropId), amountCents: input.amountCents },
+      { account: ledgerAccounts.providerClearing, amountCents: -input.amountCents },
+    ],
+  });
+}
+
+/** What a refund step found: done, or not ours to do because the charge is disputed. */
+export type RefundOutcome =
+  | { outcome: 'refunded'; refundId: string }
+  | { outcome: 'disputed'; disputeId: string | null; disputeStatus: DisputeStatus }
+  | { outcome: 'charged_back'; disputeId: string | null };
 
 export function createPaymentActivities({ db, payments }: ActivityDeps) {
   /** The money the provider captured for an order, posted once (one business key per order). */
@@ -67,24 +92,64 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
      * is refused and we report it, so the workflow refunds instead of keeping unowed money.
      */
     async cancelPaymentIntent(input: { dropId: string; orderId: string; paymentIntentId: string }) {
-      const intent = await failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
+      const retrieve = () => failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
+      const intent = await retrieve();
       if (intent.status === 'succeeded') return { outcome: 'already_paid' as const };
+      // The bank is still deciding an attempt made inside the window: it cannot be canceled;
+      // the order waits for it to settle.
+      if (intent.status === 'processing') return { outcome: 'processing' as const };
       if (intent.status !== 'canceled') {
-        await failFastOnRejection(() =>
-          payments.cancelPaymentIntent(input.paymentIntentId, key(input.dropId, input.orderId, 'cancel')),
-        );
+        try {
+          await payments.cancelPaymentIntent(input.paymentIntentId, key(input.dropId, input.orderId, 'cancel'));
+        } catch (err) {
+          if (!(err instanceof ProviderRejectedError)) throw err;
+          // Refused because the entrant's attempt moved the intent on between our two calls.
+          const now = await retrieve();
+          if (now.status === 'succeeded') return { outcome: 'already_paid' as const };
+          if (now.status === 'processing') return { outcome: 'processing' as const };
+          if (now.status !== 'canceled') return failFastOnRejection(() => Promise.reject(err));
+        }
       }
       return { outcome: 'canceled' as const };
     },
 
-    async refundPayment(input: { dropId: string; orderId: string; paymentIntentId: string; amountCents: number }) {
-      const refund = await failFastOnRejection(() =>
-        payments.refund({
+    /**
+     * Gives the entrant's money back, unless the charge is disputed: a dispute the bank has not
+     * decided blocks it (`disputed`; the money is the bank's to move), a lost one already
+     * returned it (`charged_back`, posted once). A won dispute refunds under a key of its own,
+     * since the provider replays the `charge_disputed` answer it may have stored for the first.
+     */
+    async refundPayment(input: { dropId: string; orderId: string; paymentIntentId: string; amountCents: number }): Promise<RefundOutcome> {
+      const disputeOutcome = async (intent: PaymentIntent): Promise<RefundOutcome | null> => {
+        const d = intent.dispute;
+        if (!d) return null;
+        if (d.status === 'lost') {
+          await postChargeback(db, input);
+          return { outcome: 'charged_back', disputeId: d.id };
+        }
+        return isDisputeOpen(d.status) ? { outcome: 'disputed', disputeId: d.id, disputeStatus: d.status } : null;
+      };
+      const intent = await failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
+      const blocked = await disputeOutcome(intent);
+      if (blocked) return blocked;
+      let refund: { refundId: string };
+      try {
+        refund = await payments.refund({
           paymentIntentId: input.paymentIntentId,
           amountCents: input.amountCents,
-          idempotencyKey: key(input.dropId, input.orderId, 'refund'),
-        }),
-      );
+          idempotencyKey: key(input.dropId, input.orderId, intent.dispute ? `refund-after-${intent.dispute.id}` : 'refund'),
+        });
+      } catch (err) {
+        if (!(err instanceof ProviderRejectedError)) throw err;
+        // The dispute opened between our look and the refund.
+        if (err.code === 'charge_disputed') {
+          const now = await failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
+          const late = await disputeOutcome(now);
+          if (late) return late;
+          return { outcome: 'disputed', disputeId: null, disputeStatus: 'needs_response' };
+        }
+        return failFastOnRejection(() => Promise.reject(err));
+      }
       await post(db, {
         idempotencyKey: key(input.dropId, input.orderId, 'refund'),
         dropId: input.dropId,
@@ -95,7 +160,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
           { account: ledgerAccounts.providerClearing, amountCents: -input.amountCents },
         ],
       });
-      return { refundId: refund.refundId };
+      return { outcome: 'refunded', refundId: refund.refundId };
     },
 
     /**
@@ -106,6 +171,12 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
       const held = await findAuthorization(db, input.dropId, input.entryId);
       if (!held) return { outcome: 'not_authorized' as const, paymentIntentId: null };
       let intent = await failFastOnRejection(() => payments.retrievePaymentIntent(held.payment_intent_id));
+      // The card network (or the provider) released the hold before we captured it: the
+      // entrant authorised, so the order asks them again rather than lapsing.
+      if (intent.status === 'canceled') {
+        await advanceAuthorization(db, held.payment_intent_id, 'voided');
+        return { outcome: 'hold_canceled' as const, paymentIntentId: held.payment_intent_id };
+      }
       if (intent.status === 'authorized') {
         try {
           intent = await payments.capturePaymentIntent(held.payment_intent_id, key(input.dropId, input.orderId, 'capture'));
@@ -138,9 +209,16 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
             const intent = await failFastOnRejection(() => askAgainOnTransientFailure(() => payments.retrievePaymentIntent(held.payment_intent_id)));
             if (intent.status === 'succeeded') return void (await advanceAuthorization(db, held.payment_intent_id, 'captured'));
             if (intent.status !== 'canceled') {
-              await failFastOnRejection(() =>
-                askAgainOnTransientFailure(() => payments.cancelPaymentIntent(held.payment_intent_id, authorizationKey(input.dropId, held.entry_id, 'void'))),
-              );
+              try {
+                await askAgainOnTransientFailure(() => payments.cancelPaymentIntent(held.payment_intent_id, authorizationKey(input.dropId, held.entry_id, 'void')));
+              } catch (err) {
+                if (!(err instanceof ProviderRejectedError)) throw err;
+                // Refused because the hold moved on meanwhile (released by the provider, or
+                // captured): record where it is instead of failing the whole sweep.
+                const now = await failFastOnRejection(() => askAgainOnTransientFailure(() => payments.retrievePaymentIntent(held.payment_intent_id)));
+                if (now.status === 'succeeded') return void (await advanceAuthorization(db, held.payment_intent_id, 'captured'));
+                if (now.status !== 'canceled') return failFastOnRejection(() => Promise.reject(err));
+              }
             }
             await advanceAuthorization(db, held.payment_intent_id, 'voided');
             voided += 1;

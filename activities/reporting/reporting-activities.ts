@@ -70,6 +70,8 @@ export function createReportingActivities({ db }: ActivityDeps) {
       const pickupRoutedFinal = pickedUp + perNode.rows.reduce((sum, r) => sum + Number(r.refunded_pickups), 0);
       const capturedCents = moneyBy['payment_captured'] ?? 0;
       const refundedCents = -(moneyBy['payment_refunded'] ?? 0);
+      // Lost disputes: the bank returned the money to the cardholder.
+      const chargedBackCents = -(moneyBy['payment_charged_back'] ?? 0);
 
       const report: PostMortem = {
         dropId,
@@ -108,7 +110,8 @@ export function createReportingActivities({ db }: ActivityDeps) {
           currency: drop.currency,
           capturedCents,
           refundedCents,
-          netCents: capturedCents - refundedCents,
+          chargedBackCents,
+          netCents: capturedCents - refundedCents - chargedBackCents,
           storeCreditCents: -(ledger[ledgerAccounts.storeCredit(dropId)] ?? 0),
           ledgerBalanced: Object.values(ledger).reduce((a, b) => a + b, 0) === 0,
         },

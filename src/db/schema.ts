@@ -182,7 +182,8 @@ export interface LedgerPostingsTable {
   idempotency_key: string;
   drop_id: string;
   order_id: string | null;
-  kind: 'payment_captured' | 'payment_refunded' | 'store_credit_issued';
+  /** `payment_charged_back`: a dispute lost; the bank returned the money to the cardholder. */
+  kind: 'payment_captured' | 'payment_refunded' | 'payment_charged_back' | 'store_credit_issued';
   created_at: Generated<Date>;
 }
 

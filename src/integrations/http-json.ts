@@ -32,9 +32,19 @@ export async function httpJson<T>(url: string, options: HttpJsonOptions = {}): P
     const message = `${what} answered ${res.status}: ${text.slice(0, 200)}`;
     if (res.status === 503) throw new ProviderUnavailableError(message);
     if (res.status >= 400 && res.status < 500 && res.status !== 409 && res.status !== 429) {
-      throw new ProviderRejectedError(message, res.status);
+      throw new ProviderRejectedError(message, res.status, errorCode(text));
     }
     throw new Error(message);
   }
   return (text ? JSON.parse(text) : {}) as T;
+}
+
+/** The provider's error code (`{"error": {"code": ...}}`, Stripe's shape), if any. */
+function errorCode(text: string): string | undefined {
+  try {
+    const code = (JSON.parse(text) as { error?: { code?: unknown } }).error?.code;
+    return typeof code === 'string' ? code : undefined;
+  } catch {
+    return undefined;
+  }
 }

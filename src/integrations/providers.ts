@@ -3,8 +3,38 @@
  * networks) and our simulators' HTTP adapters implement the same interfaces.
  */
 
-/** `authorized`: the money is held on the card (manual capture), not yet taken. */
-export type PaymentIntentStatus = 'requires_payment' | 'authorized' | 'succeeded' | 'canceled';
+/**
+ * Where a payment intent is at the provider, in our terms (README, "The payment state machine"):
+ * `requires_payment` (no successful attempt yet: Stripe's requires_payment_method,
+ * requires_confirmation, requires_action), `processing` (an attempt the bank has not decided
+ * yet: neither paid nor cancelable), `authorized` (the money is held on the card, manual
+ * capture, not yet taken), `succeeded`, `canceled`.
+ */
+export type PaymentIntentStatus = 'requires_payment' | 'processing' | 'authorized' | 'succeeded' | 'canceled';
+
+/**
+ * A dispute's status, as Stripe names them: `warning_*` are inquiries (no money moved yet),
+ * `needs_response` / `under_review` a formal dispute the bank has not decided, `won` / `lost`
+ * its end (`lost`: the bank returned the money to the cardholder, a chargeback).
+ */
+export type DisputeStatus =
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'warning_closed'
+  | 'needs_response'
+  | 'under_review'
+  | 'won'
+  | 'lost';
+
+/** A dispute that may still go either way: the charge must not be refunded by us meanwhile. */
+export const isDisputeOpen = (status: DisputeStatus): boolean => status !== 'won' && status !== 'lost' && status !== 'warning_closed';
+
+export interface ProviderDispute {
+  disputeId: string;
+  paymentIntentId: string;
+  amountCents: number;
+  status: DisputeStatus;
+}
 
 export interface PaymentIntent {
   id: string;
@@ -19,6 +49,8 @@ export interface PaymentIntent {
   /** Our order id and drop id, as we stored them on the intent. */
   orderId: string | null;
   dropId: string | null;
+  /** The charge's latest dispute, if the cardholder disputed it. */
+  dispute: { id: string; status: DisputeStatus } | null;
 }
 
 export interface ProviderRefund {
@@ -41,8 +73,8 @@ export interface PaymentProvider {
   capturePaymentIntent(id: string, idempotencyKey: string): Promise<PaymentIntent>;
   cancelPaymentIntent(id: string, idempotencyKey: string): Promise<void>;
   refund(req: { paymentIntentId: string; amountCents: number; idempotencyKey: string }): Promise<{ refundId: string }>;
-  /** The provider's own record of a drop's payments and refunds, for reconciliation. */
-  listDropPayments(dropId: string): Promise<{ intents: PaymentIntent[]; refunds: ProviderRefund[] }>;
+  /** The provider's own record of a drop's payments, refunds and disputes, for reconciliation. */
+  listDropPayments(dropId: string): Promise<{ intents: PaymentIntent[]; refunds: ProviderRefund[]; disputes: ProviderDispute[] }>;
 }
 
 export interface ShippingLabel {
@@ -110,6 +142,8 @@ export class ProviderRejectedError extends Error {
   constructor(
     message: string,
     readonly status: number,
+    /** The provider's error code when it gave one (e.g. `charge_disputed`). */
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'ProviderRejectedError';

@@ -3,9 +3,11 @@ import type {
   CarrierProvider,
   CompartmentReservation,
   LockerProvider,
+  DisputeStatus,
   PaymentIntent,
   PaymentIntentStatus,
   PaymentProvider,
+  ProviderDispute,
   ProviderRefund,
   ShippingLabel,
 } from './providers';
@@ -17,17 +19,20 @@ import type {
 
 interface WireIntent {
   id: string;
-  status: 'requires_payment_method' | 'requires_capture' | 'succeeded' | 'canceled';
+  status: 'requires_payment_method' | 'processing' | 'requires_capture' | 'succeeded' | 'canceled';
   amount: number;
   amount_received: number;
   amount_refunded: number;
   currency: string;
   pay_link: string;
   metadata: Record<string, string>;
+  dispute?: string;
+  dispute_status?: DisputeStatus;
 }
 
 const STATUS: Record<WireIntent['status'], PaymentIntentStatus> = {
   requires_payment_method: 'requires_payment',
+  processing: 'processing',
   requires_capture: 'authorized',
   succeeded: 'succeeded',
   canceled: 'canceled',
@@ -43,6 +48,7 @@ const toIntent = (w: WireIntent): PaymentIntent => ({
   payLink: w.pay_link,
   orderId: w.metadata?.order_id ?? null,
   dropId: w.metadata?.drop_id ?? null,
+  dispute: w.dispute && w.dispute_status ? { id: w.dispute, status: w.dispute_status } : null,
 });
 
 export interface AdapterOptions {
@@ -120,7 +126,14 @@ export class SimulatedPaymentAdapter extends HttpAdapter implements PaymentProvi
       const list = await this.http<{ data: Array<{ id: string; amount: number }> }>(`${this.root}/refunds?payment_intent=${encodeURIComponent(intent.id)}`);
       refunds.push(...list.data.map((r) => ({ refundId: r.id, paymentIntentId: intent.id, amountCents: r.amount })));
     }
-    return { intents, refunds };
+    const disputes: ProviderDispute[] = [];
+    for (const intent of intents.filter((i) => i.dispute)) {
+      const list = await this.http<{ data: Array<{ id: string; amount: number; status: DisputeStatus }> }>(
+        `${this.root}/disputes?payment_intent=${encodeURIComponent(intent.id)}`,
+      );
+      disputes.push(...list.data.map((d) => ({ disputeId: d.id, paymentIntentId: intent.id, amountCents: d.amount, status: d.status })));
+    }
+    return { intents, refunds, disputes };
   }
 }
 

@@ -2,9 +2,11 @@ import Stripe from 'stripe';
 import {
   ProviderRejectedError,
   ProviderUnavailableError,
+  type DisputeStatus,
   type PaymentIntent,
   type PaymentIntentStatus,
   type PaymentProvider,
+  type ProviderDispute,
   type ProviderRefund,
 } from './providers';
 
@@ -32,7 +34,8 @@ const STATUS: Record<Stripe.PaymentIntent.Status, PaymentIntentStatus> = {
   requires_payment_method: 'requires_payment',
   requires_confirmation: 'requires_payment',
   requires_action: 'requires_payment',
-  processing: 'requires_payment',
+  // The bank has not decided yet (e.g. a bank debit): neither paid nor cancelable.
+  processing: 'processing',
   requires_capture: 'authorized',
   succeeded: 'succeeded',
   canceled: 'canceled',
@@ -55,7 +58,7 @@ export class StripePaymentAdapter implements PaymentProvider {
     });
   }
 
-  private toIntent(pi: Stripe.PaymentIntent): PaymentIntent {
+  private toIntent(pi: Stripe.PaymentIntent, dispute: PaymentIntent['dispute'] = null): PaymentIntent {
     const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : null;
     const link = new URL(this.config.payPageUrl);
     // The client secret is a bearer secret: never in the query string.
@@ -72,7 +75,17 @@ export class StripePaymentAdapter implements PaymentProvider {
       payLink: link.toString(),
       orderId: pi.metadata?.order_id ?? null,
       dropId: pi.metadata?.drop_id ?? null,
+      dispute,
     };
+  }
+
+  /** A disputed charge's latest dispute (Stripe keeps `charge.disputed` true even once won). */
+  private async disputeOf(pi: Stripe.PaymentIntent): Promise<PaymentIntent['dispute']> {
+    const charge = typeof pi.latest_charge === 'object' && pi.latest_charge ? pi.latest_charge : null;
+    if (!charge?.disputed) return null;
+    const list = await this.stripe.disputes.list({ payment_intent: pi.id, limit: 1 });
+    const d = list.data[0];
+    return d ? { id: d.id, status: d.status as DisputeStatus } : null;
   }
 
   async createPaymentIntent(req: Parameters<PaymentProvider['createPaymentIntent']>[0]) {
@@ -93,7 +106,10 @@ export class StripePaymentAdapter implements PaymentProvider {
   }
 
   async retrievePaymentIntent(id: string) {
-    return this.call(async () => this.toIntent(await this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] })));
+    return this.call(async () => {
+      const pi = await this.stripe.paymentIntents.retrieve(id, { expand: ['latest_charge'] });
+      return this.toIntent(pi, await this.disputeOf(pi));
+    });
   }
 
   async capturePaymentIntent(id: string, idempotencyKey: string) {
@@ -115,14 +131,24 @@ export class StripePaymentAdapter implements PaymentProvider {
     return this.call(async () => {
       const intents: PaymentIntent[] = [];
       const search = this.stripe.paymentIntents.search({ query: `metadata['drop_id']:'${dropId.replace(/'/g, '')}'`, limit: 100, expand: ['data.latest_charge'] });
-      for await (const pi of search) intents.push(this.toIntent(pi));
+      const disputed: string[] = [];
+      for await (const pi of search) {
+        intents.push(this.toIntent(pi));
+        if (typeof pi.latest_charge === 'object' && pi.latest_charge?.disputed) disputed.push(pi.id);
+      }
       const refunds: ProviderRefund[] = [];
       for (const intent of intents.filter((i) => i.amountRefundedCents > 0)) {
         for await (const r of this.stripe.refunds.list({ payment_intent: intent.id, limit: 100 })) {
           refunds.push({ refundId: r.id, paymentIntentId: intent.id, amountCents: r.amount });
         }
       }
-      return { intents, refunds };
+      const disputes: ProviderDispute[] = [];
+      for (const id of disputed) {
+        for await (const d of this.stripe.disputes.list({ payment_intent: id, limit: 100 })) {
+          disputes.push({ disputeId: d.id, paymentIntentId: id, amountCents: d.amount, status: d.status as DisputeStatus });
+        }
+      }
+      return { intents, refunds, disputes };
     });
   }
 
@@ -136,7 +162,7 @@ export class StripePaymentAdapter implements PaymentProvider {
         if (status === 503) throw new ProviderUnavailableError(`stripe: ${err.message}`);
         // 409 (a request with this key is in flight) and 429 are worth retrying.
         if (status >= 400 && status < 500 && status !== 409 && status !== 429) {
-          throw new ProviderRejectedError(`stripe ${err.type}${err.code ? ` ${err.code}` : ''}: ${err.message}`, status);
+          throw new ProviderRejectedError(`stripe ${err.type}${err.code ? ` ${err.code}` : ''}: ${err.message}`, status, err.code);
         }
         throw new Error(`stripe ${err.type}: ${err.message}`);
       }

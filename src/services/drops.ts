@@ -1,6 +1,6 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { isDeepStrictEqual } from 'node:util';
-import { conflict, notFound } from '../domain/errors';
+import { DomainError, conflict, notFound } from '../domain/errors';
 import type { LaunchDrop } from '../domain/drop/launch';
 import {
   DROP_ID,
@@ -14,6 +14,7 @@ import {
 } from '../../workflows/definitions';
 import { countEntries } from '../db/repositories/entries';
 import { findDrop, insertDrop, listNodes } from '../db/repositories/drops';
+import { CAPTURE_ALLOWANCE_SECONDS, HOLD_VALIDITY_SECONDS, holdOutlivesValidity } from '../domain/payment-holds';
 import type { ServiceDeps } from './deps';
 import { messageWorkflow } from './workflow-messages';
 
@@ -22,6 +23,7 @@ import { messageWorkflow } from './workflow-messages';
  * drop id: the same request again answers with the drop; a different one with that id is a 409.
  */
 export async function launchDrop(deps: ServiceDeps, spec: LaunchDrop): Promise<{ created: boolean; view: DropView }> {
+  checkPaymentTerms(spec);
   const created = await insertDrop(deps.db, {
     dropId: spec.dropId,
     name: spec.name,
@@ -60,6 +62,40 @@ export async function launchDrop(deps: ServiceDeps, spec: LaunchDrop): Promise<{
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
   }
   return { created, view: (await getDropView(deps, spec.dropId))! };
+}
+
+/**
+ * Payment terms the saga cannot honour are refused before anything is written: a hold that
+ * would expire before its capture (422 `hold_outlives_validity`), a hold on a free drop (422
+ * `nothing_to_authorize`). A free drop with `pay_after_win` is fine: its orders skip payment.
+ */
+function checkPaymentTerms(spec: LaunchDrop) {
+  if (spec.payment.mode !== 'authorize_at_entry') return;
+  if (spec.priceCents === 0) {
+    throw new DomainError('unprocessable', 'nothing_to_authorize', 'a free drop (priceCents 0) places no card hold: use payment.mode pay_after_win', {
+      path: ['payment', 'mode'],
+    });
+  }
+  const problem = holdOutlivesValidity(spec.windows.registrationSeconds);
+  if (problem) {
+    throw new DomainError('unprocessable', 'hold_outlives_validity', problem, {
+      path: ['windows', 'registrationSeconds'],
+      limitSeconds: HOLD_VALIDITY_SECONDS - CAPTURE_ALLOWANCE_SECONDS,
+    });
+  }
+}
+
+/** Extending an authorize_at_entry drop's registration must keep its holds valid until capture. */
+function checkExtension(drop: NonNullable<Awaited<ReturnType<typeof findDrop>>>, seconds: number) {
+  if ((drop.spec as LaunchDrop).payment?.mode !== 'authorize_at_entry' || !drop.registration_opens_at) return;
+  const closesAt = drop.registration_closes_at ? new Date(drop.registration_closes_at).getTime() : Date.now();
+  const total = Math.ceil((closesAt + seconds * 1000 - new Date(drop.registration_opens_at).getTime()) / 1000);
+  const problem = holdOutlivesValidity(total);
+  if (problem) {
+    throw new DomainError('unprocessable', 'hold_outlives_validity', `extending by ${seconds} s: ${problem}`, {
+      limitSeconds: HOLD_VALIDITY_SECONDS - CAPTURE_ALLOWANCE_SECONDS,
+    });
+  }
 }
 
 export interface DropView {
@@ -123,6 +159,7 @@ export async function controlDrop(deps: ServiceDeps, dropId: string, action: Dro
   if (!drop) throw notFound('drop_not_found', `no drop ${dropId}`);
   const cannot = (why: string) => `cannot ${action} now: ${why}`;
   if (FINISHED_PHASES.has(drop.phase)) throw conflict('wrong_phase', cannot(`drop is ${drop.phase}`));
+  if (action === 'extend' && Number.isInteger(seconds)) checkExtension(drop, seconds!);
   const handle = deps.temporal.workflow.getHandle(dropWorkflowId(dropId));
   const send = () => {
     switch (action) {

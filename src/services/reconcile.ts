@@ -14,8 +14,8 @@ export interface ReconcileReport {
   dropId: string;
   orders: number;
   providerIntents: number;
-  provider: { capturedCents: number; refundedCents: number };
-  ledger: { capturedCents: number; refundedCents: number; storeCreditCents: number; balanced: boolean; unbalancedPostings: number };
+  provider: { capturedCents: number; refundedCents: number; chargedBackCents: number };
+  ledger: { capturedCents: number; refundedCents: number; chargedBackCents: number; storeCreditCents: number; balanced: boolean; unbalancedPostings: number };
   doubleCharges: number;
   orphanCharges: number;
   lostRefunds: number;
@@ -32,6 +32,7 @@ interface OrderMoney {
   amount_cents: number;
   captured: string;
   refunded: string;
+  charged_back: string;
 }
 
 export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider }, dropId: string): Promise<ReconcileReport> {
@@ -39,7 +40,8 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
   const orders = await sql<OrderMoney>`
     SELECT o.order_id, o.state, o.amount_cents,
       coalesce(sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_captured'), 0) AS captured,
-      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_refunded'), 0) AS refunded
+      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_refunded'), 0) AS refunded,
+      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_charged_back'), 0) AS charged_back
     FROM orders o
     LEFT JOIN ledger_postings p ON p.order_id = o.order_id
     LEFT JOIN ledger_lines l ON l.posting_id = p.posting_id AND l.account = ${clearing}
@@ -54,14 +56,17 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     SELECT -sum(l.amount_cents) AS total FROM ledger_lines l JOIN ledger_postings p ON p.posting_id = l.posting_id
     WHERE p.drop_id = ${dropId} AND l.account = ${ledgerAccounts.storeCredit(dropId)}`.execute(deps.db);
 
-  const { intents, refunds } = await withRetries(() => deps.payments.listDropPayments(dropId));
+  const { intents, refunds, disputes } = await withRetries(() => deps.payments.listDropPayments(dropId));
+  // A lost dispute: the bank took the money back for the cardholder (a chargeback).
+  const chargedBackByIntent = new Map<string, number>();
+  for (const d of disputes.filter((x) => x.status === 'lost')) chargedBackByIntent.set(d.paymentIntentId, (chargedBackByIntent.get(d.paymentIntentId) ?? 0) + d.amountCents);
   const refundedByIntent = new Map<string, number>();
   for (const r of refunds) refundedByIntent.set(r.paymentIntentId, (refundedByIntent.get(r.paymentIntentId) ?? 0) + r.amountCents);
-  const chargesByOrder = new Map<string, Array<{ id: string; captured: number; refunded: number }>>();
+  const chargesByOrder = new Map<string, Array<{ id: string; captured: number; refunded: number; chargedBack: number }>>();
   for (const i of intents) {
     if (i.amountReceivedCents === 0) continue;
     const list = chargesByOrder.get(i.orderId ?? '') ?? [];
-    list.push({ id: i.id, captured: i.amountReceivedCents, refunded: refundedByIntent.get(i.id) ?? 0 });
+    list.push({ id: i.id, captured: i.amountReceivedCents, refunded: refundedByIntent.get(i.id) ?? 0, chargedBack: chargedBackByIntent.get(i.id) ?? 0 });
     chargesByOrder.set(i.orderId ?? '', list);
   }
 
@@ -76,6 +81,8 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     const charges = chargesByOrder.get(o.order_id) ?? [];
     const providerCaptured = charges.reduce((s, c) => s + c.captured, 0);
     const providerRefunded = charges.reduce((s, c) => s + c.refunded, 0);
+    const providerChargedBack = charges.reduce((s, c) => s + c.chargedBack, 0);
+    const ledgerChargedBack = Number(o.charged_back);
     const ledgerCaptured = Number(o.captured);
     const ledgerRefunded = Number(o.refunded);
     if (!FINAL_STATES.includes(o.state as (typeof FINAL_STATES)[number])) unsettledOrders += 1;
@@ -92,11 +99,15 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
       lostRefunds += 1;
       mismatches.push(`${o.order_id}: provider refunded ${providerRefunded}, ledger refunded ${ledgerRefunded}`);
     }
-    // The final state says where the money must be.
-    const net = providerCaptured - providerRefunded;
+    if (providerChargedBack !== ledgerChargedBack) {
+      mismatches.push(`${o.order_id}: provider charged back ${providerChargedBack}, ledger charged back ${ledgerChargedBack}`);
+    }
+    // The final state says where the money must be. A chargeback on a kept order is a loss
+    // (the ledger shows it), not money misplaced.
+    const net = providerCaptured - providerRefunded - providerChargedBack;
     const keeps = ['picked_up', 'shipped', 'credited'].includes(o.state);
     const returns = ['unpaid', 'declined', 'refunded'].includes(o.state);
-    if (keeps && net !== o.amount_cents) mismatches.push(`${o.order_id}: ${o.state} but the provider holds ${net} of ${o.amount_cents}`);
+    if (keeps && net + providerChargedBack !== o.amount_cents) mismatches.push(`${o.order_id}: ${o.state} but the provider holds ${net} of ${o.amount_cents}`);
     if (returns && net !== 0) {
       if (o.state === 'refunded' && !refundMismatch) lostRefunds += 1;
       mismatches.push(`${o.order_id}: ${o.state} but the provider still holds ${net}`);
@@ -124,10 +135,12 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     provider: {
       capturedCents: sum(intents.map((i) => i.amountReceivedCents)),
       refundedCents: sum(refunds.map((r) => r.amountCents)),
+      chargedBackCents: sum([...chargedBackByIntent.values()]),
     },
     ledger: {
       capturedCents: sum(orders.rows.map((o) => Number(o.captured))),
       refundedCents: sum(orders.rows.map((o) => Number(o.refunded))),
+      chargedBackCents: sum(orders.rows.map((o) => Number(o.charged_back))),
       storeCreditCents: Number(storeCredit.rows[0]?.total ?? 0),
       balanced: unbalancedPostings === 0,
       unbalancedPostings,

@@ -17,10 +17,13 @@ import {
 import { metadataOf, notPlacedYet } from './webhook-placement';
 import {
   orderWorkflowId,
+  paymentDisputedSignal,
   paymentFailedSignal,
   paymentSucceededSignal,
   pickupCompletedSignal,
+  type PaymentDisputed,
 } from '../../workflows/definitions';
+import { postChargeback } from '../../activities/payment/payment-activities';
 import type { ServiceDeps } from './deps';
 
 export type WebhookProvider = 'payments' | 'carriers' | 'lockers';
@@ -137,11 +140,14 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
       return notPlacedYet(deps, 'payments', event, `hold ${intentId} for order ${named.orderId} is not recorded yet`, named);
     }
     case 'charge.dispute.created':
+    case 'charge.dispute.updated':
     case 'charge.dispute.closed': {
       const order = await findOrderByPaymentIntent(deps.db, String(object.payment_intent ?? ''));
       if (!order) return 'ignored';
       const disputeKey = `dispute:${String(object.id)}`;
-      if (event.type === 'charge.dispute.created') {
+      if (event.type === 'charge.dispute.updated') {
+        // under_review and the like: the order hears of it below; nothing for support to add.
+      } else if (event.type === 'charge.dispute.created') {
         // A dispute blocks refunds and needs evidence from a person: support owns it.
         await openException(deps.db, {
           dropId: order.drop_id,
@@ -153,6 +159,9 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
         });
       } else {
         await resolveExceptionByKey(deps.db, disputeKey, `dispute ${String(object.status)}`);
+        // Lost: the bank gave the money back to the cardholder. Posted here too (once per order,
+        // the same key the order uses), since the order may have finished long ago.
+        if (object.status === 'lost') await postChargeback(deps.db, { dropId: order.drop_id, orderId: order.order_id, amountCents: order.amount_cents });
       }
       await recordEvent(deps.db, {
         dropId: order.drop_id,
@@ -160,11 +169,21 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
         kind: event.type,
         data: { disputeId: String(object.id), status: String(object.status) },
       });
+      await tellOrderOfDispute(deps, order, { paymentIntentId: String(object.payment_intent), disputeId: String(object.id), status: String(object.status), eventId: event.id });
       return 'delivered';
     }
     default:
       // payment_intent.canceled, charge.refunded…: our own calls caused them; nothing to do.
       return 'ignored';
+  }
+}
+
+/** The order learns of its dispute (a refund must wait for it); a finished order has nothing to learn. */
+async function tellOrderOfDispute(deps: ServiceDeps, order: { drop_id: string; entry_id: string }, dispute: PaymentDisputed) {
+  try {
+    await deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id)).signal(paymentDisputedSignal, dispute);
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
   }
 }
 

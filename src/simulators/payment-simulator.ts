@@ -10,7 +10,7 @@ import type { WebhookSender, WebhookTarget } from './webhook-sender';
  * captures, cancels, refunds, disputes and signed webhooks. In memory; not a real provider.
  */
 
-export type SimIntentStatus = 'requires_payment_method' | 'requires_capture' | 'succeeded' | 'canceled';
+export type SimIntentStatus = 'requires_payment_method' | 'processing' | 'requires_capture' | 'succeeded' | 'canceled';
 
 export interface SimIntent {
   id: string;
@@ -34,12 +34,24 @@ export interface SimRefund {
   amount: number;
 }
 
+export type SimDisputeStatus =
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'warning_closed'
+  | 'needs_response'
+  | 'under_review'
+  | 'won'
+  | 'lost';
+
 export interface SimDispute {
   id: string;
   paymentIntent: string;
   amount: number;
-  status: 'needs_response' | 'won' | 'lost';
+  status: SimDisputeStatus;
 }
+
+/** Stripe refuses to refund a charge whose dispute is undecided or lost. */
+const blocksRefund = (status: SimDisputeStatus) => status !== 'won' && status !== 'warning_closed';
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 const invalid = (message: string, code?: string) => ({
@@ -82,8 +94,12 @@ export class PaymentSimulator {
       client_secret: i.clientSecret,
       // The secret goes in the path, never in a query string (logged and passed on as Referer).
       pay_link: `${this.baseUrl}/payments/checkout/${i.clientSecret}`,
-      ...(i.disputeId ? { dispute: i.disputeId } : {}),
+      ...(i.disputeId ? { dispute: i.disputeId, dispute_status: this.disputes.get(i.disputeId)?.status } : {}),
     };
+  }
+
+  private wireDispute(d: SimDispute) {
+    return { id: d.id, object: 'dispute', amount: d.amount, payment_intent: d.paymentIntent, status: d.status };
   }
 
   private emit(type: string, object: unknown) {
@@ -156,7 +172,8 @@ export class PaymentSimulator {
       this.idempotency.handle(req, res, 'cancel', () => {
         const intent = this.intents.get(req.params.id);
         if (!intent) return { status: 404, body: { error: { type: 'invalid_request_error', code: 'resource_missing', message: 'no such payment_intent' } } };
-        if (intent.status === 'succeeded' || intent.status === 'canceled') {
+        // Like Stripe: a payment the bank is still deciding (processing) cannot be canceled.
+        if (intent.status === 'succeeded' || intent.status === 'canceled' || intent.status === 'processing') {
           return invalid(`cannot cancel a ${intent.status} payment_intent`, 'payment_intent_unexpected_state');
         }
         intent.status = 'canceled';
@@ -171,7 +188,7 @@ export class PaymentSimulator {
         const amount = req.body?.amount ?? intent?.amountReceived;
         if (!intent || intent.status !== 'succeeded') return invalid('payment_intent has no successful charge to refund');
         const dispute = intent.disputeId ? this.disputes.get(intent.disputeId) : undefined;
-        if (dispute && dispute.status === 'needs_response') return invalid('the charge has an open dispute', 'charge_disputed');
+        if (dispute && blocksRefund(dispute.status)) return invalid(`the charge is disputed (${dispute.status})`, 'charge_disputed');
         if (!Number.isInteger(amount) || amount <= 0 || intent.refunded + amount > intent.amountReceived) {
           return invalid('refund amount exceeds the charge', 'amount_too_large');
         }
@@ -192,6 +209,12 @@ export class PaymentSimulator {
       res.json({ object: 'list', data, has_more: false });
     });
 
+    r.get('/disputes', (req, res) => {
+      const pi = String(req.query.payment_intent ?? '');
+      const data = [...this.disputes.values()].filter((d) => d.paymentIntent === pi).map((d) => this.wireDispute(d));
+      res.json({ object: 'list', data, has_more: false });
+    });
+
     return r;
   }
 
@@ -201,14 +224,19 @@ export class PaymentSimulator {
     r.use(express.json());
     r.post('/:clientSecret', (req, res) => {
       const id = this.byClientSecret.get(req.params.clientSecret) ?? '';
-      const result = this.checkout(id, req.body?.outcome === 'decline' ? 'decline' : 'pay');
+      const outcome = req.body?.outcome === 'decline' || req.body?.outcome === 'processing' ? req.body.outcome : 'pay';
+      const result = this.checkout(id, outcome);
       res.status(result.status).json(result.body);
     });
     return r;
   }
 
-  /** The entrant pays (or is declined) at the hosted page; the outcome is told by webhook. */
-  checkout(id: string, outcome: 'pay' | 'decline'): { status: number; body: unknown } {
+  /**
+   * The entrant pays (or is declined) at the hosted page; the outcome is told by webhook.
+   * `processing`: a payment method the bank decides later (a bank debit); `settle` ends it.
+   * A declined attempt leaves the intent usable, as Stripe's does: another card may follow.
+   */
+  checkout(id: string, outcome: 'pay' | 'decline' | 'processing'): { status: number; body: unknown } {
     const intent = this.intents.get(id);
     if (!intent) return { status: 404, body: { error: { message: 'no such payment_intent' } } };
     if (intent.status === 'canceled') return { status: 409, body: { error: { message: 'the payment window has closed' } } };
@@ -217,6 +245,11 @@ export class PaymentSimulator {
         intent.declines += 1;
         this.emit('payment_intent.payment_failed', { ...this.wire(intent), last_payment_error: { code: 'card_declined' } });
         return { status: 402, body: { error: { code: 'card_declined', message: 'Your card was declined.' } } };
+      }
+      if (outcome === 'processing' && intent.captureMethod === 'automatic') {
+        intent.status = 'processing';
+        this.emit('payment_intent.processing', this.wire(intent));
+        return { status: 200, body: this.wire(intent) };
       }
       if (intent.captureMethod === 'manual') {
         intent.status = 'requires_capture';
@@ -230,22 +263,51 @@ export class PaymentSimulator {
     return { status: 200, body: this.wire(intent) };
   }
 
-  /** Test and demo controls: a cardholder disputes a charge; the bank decides it. */
-  openDispute(paymentIntentId: string): SimDispute {
+  /** Test and demo control: the bank decides a `processing` payment (succeeded, or failed). */
+  settleProcessing(paymentIntentId: string, outcome: 'succeeded' | 'failed'): SimIntent {
+    const intent = this.intents.get(paymentIntentId);
+    if (!intent || intent.status !== 'processing') throw new Error(`no processing payment ${paymentIntentId}`);
+    if (outcome === 'succeeded') {
+      intent.status = 'succeeded';
+      intent.amountReceived = intent.amount;
+      this.emit('payment_intent.succeeded', this.wire(intent));
+    } else {
+      // Stripe returns a failed processing payment to requires_payment_method.
+      intent.status = 'requires_payment_method';
+      intent.declines += 1;
+      this.emit('payment_intent.payment_failed', { ...this.wire(intent), last_payment_error: { code: 'payment_method_failed' } });
+    }
+    return intent;
+  }
+
+  /**
+   * Test and demo controls: a cardholder disputes a charge (`warning_needs_response` for an
+   * inquiry, `needs_response` for a formal dispute); the bank reviews it and decides it.
+   */
+  openDispute(paymentIntentId: string, status: 'needs_response' | 'warning_needs_response' = 'needs_response'): SimDispute {
     const intent = this.intents.get(paymentIntentId);
     if (!intent || intent.status !== 'succeeded') throw new Error(`no charge to dispute on ${paymentIntentId}`);
-    const dispute: SimDispute = { id: newId('dp'), paymentIntent: intent.id, amount: intent.amountReceived - intent.refunded, status: 'needs_response' };
+    const dispute: SimDispute = { id: newId('dp'), paymentIntent: intent.id, amount: intent.amountReceived - intent.refunded, status };
     this.disputes.set(dispute.id, dispute);
     intent.disputeId = dispute.id;
-    this.emit('charge.dispute.created', { id: dispute.id, object: 'dispute', amount: dispute.amount, payment_intent: intent.id, status: dispute.status });
+    this.emit('charge.dispute.created', this.wireDispute(dispute));
     return dispute;
   }
 
-  closeDispute(disputeId: string, status: 'won' | 'lost'): SimDispute {
+  /** The dispute moves on without closing (`under_review`, `warning_under_review`). */
+  updateDispute(disputeId: string, status: 'under_review' | 'warning_under_review'): SimDispute {
     const dispute = this.disputes.get(disputeId);
     if (!dispute) throw new Error(`no dispute ${disputeId}`);
     dispute.status = status;
-    this.emit('charge.dispute.closed', { id: dispute.id, object: 'dispute', amount: dispute.amount, payment_intent: dispute.paymentIntent, status });
+    this.emit('charge.dispute.updated', this.wireDispute(dispute));
+    return dispute;
+  }
+
+  closeDispute(disputeId: string, status: 'won' | 'lost' | 'warning_closed'): SimDispute {
+    const dispute = this.disputes.get(disputeId);
+    if (!dispute) throw new Error(`no dispute ${disputeId}`);
+    dispute.status = status;
+    this.emit('charge.dispute.closed', this.wireDispute(dispute));
     return dispute;
   }
 }

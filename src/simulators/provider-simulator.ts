@@ -136,16 +136,31 @@ export class ProviderSimulator {
       res.json(this.stats());
     });
     control.get('/stats', (_req, res) => void res.json(this.stats()));
+    control.post('/payments/:id/settle', (req, res) => {
+      try {
+        res.json(this.payments.wire(this.payments.settleProcessing(req.params.id, req.body?.outcome === 'failed' ? 'failed' : 'succeeded')));
+      } catch (err) {
+        res.status(400).json({ error: { message: (err as Error).message } });
+      }
+    });
     control.post('/payments/:id/dispute', (req, res) => {
       try {
-        res.json(this.payments.openDispute(req.params.id));
+        res.json(this.payments.openDispute(req.params.id, req.body?.status === 'warning_needs_response' ? 'warning_needs_response' : 'needs_response'));
+      } catch (err) {
+        res.status(400).json({ error: { message: (err as Error).message } });
+      }
+    });
+    control.post('/disputes/:id/update', (req, res) => {
+      try {
+        res.json(this.payments.updateDispute(req.params.id, req.body?.status === 'warning_under_review' ? 'warning_under_review' : 'under_review'));
       } catch (err) {
         res.status(400).json({ error: { message: (err as Error).message } });
       }
     });
     control.post('/disputes/:id/close', (req, res) => {
       try {
-        res.json(this.payments.closeDispute(req.params.id, req.body?.status === 'won' ? 'won' : 'lost'));
+        const status = req.body?.status;
+        res.json(this.payments.closeDispute(req.params.id, status === 'won' || status === 'warning_closed' ? status : 'lost'));
       } catch (err) {
         res.status(400).json({ error: { message: (err as Error).message } });
       }

@@ -13,7 +13,9 @@ import type { OrderPatch } from '../../activities/order/order-activities';
 import {
   FINAL_ORDER_STATES,
   ORDER_STATE,
+  isOpenDisputeStatus,
   orderStatusQuery,
+  paymentDisputedSignal,
   resolveRefusal,
   paymentFailedSignal,
   paymentSucceededSignal,
@@ -21,6 +23,7 @@ import {
   resolveOrderUpdate,
   type OrderWorkflowInput,
   type OrderWorkflowState,
+  type PaymentDisputed,
   type PaymentFailed,
   type PaymentSucceeded,
   type PickupCompleted,
@@ -32,6 +35,16 @@ const store = proxyActivities<Activities>(presets.database);
 const provider = proxyActivities<Activities>(presets.provider);
 
 const SUPPORT_SLA_MINUTES = 60;
+/** Support answers a dispute within a day (the card network decides without us otherwise). */
+const DISPUTE_SLA_MINUTES = 24 * 60;
+/** A payment the bank is still deciding is looked at again this often if no webhook wakes us. */
+const PROCESSING_RECHECK_MS = 15 * 60 * 1000;
+/**
+ * Every payment state the provider can report is handled (README, "The payment state machine"):
+ * a decline inside the window is not final, a `processing` payment is waited for, a disputed
+ * charge is never refunded by us, a released hold is asked for again, a free order skips payment.
+ * Behind patch 'payment-states', decided once at the workflow's start.
+ */
 
 /**
  * The pickup phase's explicit steps (patch 'pickup-explicit-steps'): the order enters a named state (STEPS_UNDER_WAY) before a
@@ -76,10 +89,25 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   let supportRequest: ResolveRequest | undefined;
   /** Why the accepted support action was not carried out (the Update answers it as a refusal). */
   let supportRefusal: string | undefined;
+  // Decided once, before the first command: orders started before the patch keep the old flow.
+  const paymentStates = patched('payment-states');
+  let dispute: PaymentDisputed | undefined;
+  let disputeSeq = 0;
+  /** Set while a refund waits on an undecided dispute (the provider said so). */
+  let refundBlockedBy: { disputeId: string | null; status: string } | undefined;
+  /** Why a refund step ended without our refund: `dispute_lost` or closed by support. */
+  let refundEndedBy: string | undefined;
+  const disputeOpen = () => refundBlockedBy !== undefined || (dispute !== undefined && isOpenDisputeStatus(dispute.status));
 
   // ---- message handlers ----
 
   setHandler(orderStatusQuery, () => ({ state }));
+  // A decided dispute (won, lost) is never reopened by a late copy of an earlier event.
+  setHandler(paymentDisputedSignal, (d) => {
+    if (dispute && !isOpenDisputeStatus(dispute.status) && isOpenDisputeStatus(d.status)) return;
+    dispute = d;
+    disputeSeq += 1;
+  });
   // Providers deliver at least once and in any order: the first event of a kind is kept, and
   // each is checked against the provider (or our own signature) before it moves the order.
   setHandler(paymentSucceededSignal, (p) => void (payment ??= p));
@@ -100,6 +128,16 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       validator: (request) => {
         const refusal = resolveRefusal(state, request.action);
         if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'InvalidAction');
+        if (request.action === 'close_without_refund' && refundBlockedBy === undefined) {
+          throw ApplicationFailure.nonRetryable('close_without_refund only closes an order whose refund a dispute blocks', 'InvalidAction');
+        }
+        if (request.action === 'refund' && paymentStates && disputeOpen()) {
+          const status = refundBlockedBy?.status ?? dispute?.status;
+          throw ApplicationFailure.nonRetryable(
+            `the payment is disputed (${status}): no refund until the dispute is decided; close_without_refund ends the order without one`,
+            'PaymentDisputed',
+          );
+        }
       },
     },
   );
@@ -139,13 +177,24 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   };
 
   let paymentIntentId = '';
+  let lastDecline: PaymentFailed | undefined;
   /** True once the entrant's money is with us, so a failure must end in a refund. */
   let moneyTaken = false;
-  const refund = () => provider.refundPayment({ dropId, orderId, paymentIntentId, amountCents: input.amountCents }).then(() => undefined);
+  const refund = async () => {
+    if (!paymentStates) return void (await provider.refundPayment({ dropId, orderId, paymentIntentId, amountCents: input.amountCents }));
+    await refundUnlessDisputed();
+  };
+  /** The final reason of a refunded order, unless a dispute decided where its money went. */
+  const refundedReason = (reason: string) => refundEndedBy ?? reason;
 
   try {
     // ---- payment: a pay window, or the hold placed at entry ----
-    const paid = input.paymentMode === 'authorize_at_entry' ? await captureHoldFromEntry() : await payWindow();
+    const paid =
+      paymentStates && input.amountCents === 0
+        ? await noPaymentNeeded()
+        : input.paymentMode === 'authorize_at_entry'
+          ? await captureHoldFromEntry()
+          : await payWindow();
     if (paid !== 'paid') return paid;
 
     // ---- node routing ----
@@ -186,7 +235,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
     if (supportRequest?.action === 'refund') {
       if (patched('pickup-explicit-steps')) return await refundForSupport(route.nodeId, reservation.reservationId, supportRequest.actor);
       await compensate();
-      return await finish('refunded', `refunded_by_support:${supportRequest.actor}`, { claimCode: null });
+      return await finish('refunded', refundedReason(`refunded_by_support:${supportRequest.actor}`), { claimCode: null });
     }
 
     // ---- missed pickup: the drop's published policy, once ----
@@ -204,6 +253,13 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
         });
       }
       case 'credit': {
+        // A free order has no money to turn into credit, and a disputed payment is not ours to
+        // turn into credit: the unit goes back as under `refund` (a disputed refund waits).
+        const disputed = dispute !== undefined && dispute.status !== 'won' && dispute.status !== 'warning_closed';
+        if (paymentStates && (input.amountCents === 0 || disputed)) {
+          await compensate();
+          return await finish('refunded', refundedReason('pickup_expired'), { claimCode: null });
+        }
         // The unit goes back to its node; the money becomes store credit with a fallback offer.
         await undoLatest();
         await undoLatest();
@@ -215,7 +271,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       }
       default:
         await compensate();
-        return await finish('refunded', 'pickup_expired', { claimCode: null });
+        return await finish('refunded', refundedReason('pickup_expired'), { claimCode: null });
     }
   } catch (err) {
     // Something a retry could not fix. Undo what we can; what we cannot goes to support.
@@ -287,7 +343,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       step: 'void payment',
       run: async () => {
         if (!paymentIntentId) paymentIntentId = (await newIntent()).paymentIntentId;
-        const { outcome } = await provider.cancelPaymentIntent({ dropId, orderId, paymentIntentId });
+        const { outcome } = paymentStates ? await cancelOrAwaitBank() : await provider.cancelPaymentIntent({ dropId, orderId, paymentIntentId });
         // Paid in the last moment: we took money we will not use, so give it back.
         if (outcome === 'already_paid') {
           await provider.confirmPayment({ dropId, orderId, paymentIntentId });
@@ -304,6 +360,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
 
     let confirmed = false;
     let declined = false;
+    /** The last declined attempt: the window's end decides, the entrant may try another card. */
+    lastDecline = undefined;
     while (!confirmed && !declined) {
       const remaining = payDeadline - Date.now();
       if (remaining <= 0 || !(await condition(() => payment !== undefined || decline !== undefined, remaining))) break;
@@ -311,15 +369,30 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
         // Believe the provider, not the message: confirm before moving on.
         confirmed = payment.paymentIntentId === paymentIntentId && (await provider.confirmPayment({ dropId, orderId, paymentIntentId })).paid;
         if (!confirmed) payment = undefined;
+      } else if (paymentStates) {
+        // Not final: the intent stays usable (as Stripe's does), another card may follow.
+        if (decline!.paymentIntentId === paymentIntentId) lastDecline = decline;
+        decline = undefined;
       } else {
         declined = decline!.paymentIntentId === paymentIntentId;
         if (!declined) decline = undefined;
       }
     }
+    if (!confirmed && paymentStates) {
+      // The window is over: close the intent, unless the bank is still deciding an attempt made
+      // inside the window; then that attempt decides (paid, or declined).
+      const { outcome, waited } = await cancelOrAwaitBank();
+      if (outcome === 'already_paid' && waited) confirmed = (await provider.confirmPayment({ dropId, orderId, paymentIntentId })).paid;
+    }
     if (!confirmed) {
       await compensate();
       // Paid after the window closed: refunded (by the void step), and the unit still moves on.
       if (paidLate) return await releaseToWaitlist('refunded', 'paid_after_window');
+      if (paymentStates) {
+        return lastDecline
+          ? await releaseToWaitlist('declined', `payment_declined:${lastDecline.code}`)
+          : await releaseToWaitlist('unpaid', 'payment_window_lapsed');
+      }
       return declined ? await releaseToWaitlist('declined', `payment_declined:${decline!.code}`) : await releaseToWaitlist('unpaid', 'payment_window_lapsed');
     }
     moneyTaken = true;
@@ -329,9 +402,75 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
     return 'paid';
   }
 
+  /**
+   * Cancels the intent at the window's end. A payment the bank is still deciding (`processing`)
+   * cannot be canceled: it is waited for, woken by its webhook or a look every 15 minutes.
+   */
+  async function cancelOrAwaitBank(): Promise<{ outcome: 'canceled' | 'already_paid'; waited: boolean }> {
+    let waited = false;
+    for (;;) {
+      const { outcome } = await provider.cancelPaymentIntent({ dropId, orderId, paymentIntentId });
+      if (outcome !== 'processing') return { outcome, waited };
+      waited = true;
+      await condition(() => payment !== undefined || decline !== undefined, PROCESSING_RECHECK_MS);
+      if (decline?.paymentIntentId === paymentIntentId) lastDecline = decline;
+      payment = undefined;
+      decline = undefined;
+    }
+  }
+
+  /**
+   * Refunds, unless the charge is disputed: an undecided dispute blocks the refund (the order
+   * waits in needs_support for the bank's decision or for support's close_without_refund); a
+   * lost one returned the money already (a chargeback, posted once); a won one refunds.
+   */
+  async function refundUnlessDisputed(): Promise<void> {
+    let escalated = false;
+    for (;;) {
+      const r = await provider.refundPayment({ dropId, orderId, paymentIntentId, amountCents: input.amountCents });
+      if (r.outcome !== 'disputed') {
+        if (r.outcome === 'charged_back') refundEndedBy = 'dispute_lost';
+        refundBlockedBy = undefined;
+        if (escalated) await store.resolveOrderExceptions({ orderId, resolution: refundEndedBy ?? 'refunded after the dispute was decided' });
+        return;
+      }
+      refundBlockedBy = { disputeId: r.disputeId, status: r.disputeStatus };
+      if (!escalated) {
+        escalated = true;
+        // The exception first: an order seen in needs_support always has its reason written.
+        await store.openOrderException({
+          dropId,
+          orderId,
+          kind: 'refund_blocked_by_dispute',
+          detail: `refund of ${input.amountCents} on ${paymentIntentId} blocked by dispute ${r.disputeId ?? '(unknown id)'} (${r.disputeStatus}); it runs if the dispute is won, ends the order if lost; close_without_refund ends it now`,
+          slaMinutes: DISPUTE_SLA_MINUTES,
+        });
+        await moveTo('needs_support');
+        // Answer the request that led here (it now waits with support).
+        supportRequest = undefined;
+      }
+      const seen = disputeSeq;
+      await condition(() => disputeSeq !== seen || supportRequest?.action === 'close_without_refund');
+      if (supportRequest?.action === 'close_without_refund') {
+        refundEndedBy = `closed_without_refund:${supportRequest.actor}`;
+        refundBlockedBy = undefined;
+        await store.resolveOrderExceptions({ orderId, resolution: refundEndedBy });
+        return;
+      }
+    }
+  }
+
+  /** A free order (priceCents 0): nothing to pay, no intent, no capture, the ledger untouched. */
+  async function noPaymentNeeded(): Promise<'paid'> {
+    await moveTo('paid');
+    return 'paid';
+  }
+
   /** authorize_at_entry: capture the winner's hold; without one the unit goes down the waitlist. */
   async function captureHoldFromEntry(): Promise<'paid' | OrderOutcome> {
     const held = await provider.captureAuthorizedPayment({ dropId, orderId, entryId: input.entryId });
+    // The hold was released before capture (a card hold lasts 7 days): ask the entrant again.
+    if (paymentStates && (held.outcome === 'hold_canceled' || held.outcome === 'capture_failed')) return payWindow();
     if (held.outcome === 'not_authorized') return releaseToWaitlist('unpaid', 'not_authorized_at_entry');
     if (held.outcome === 'capture_failed') return releaseToWaitlist('declined', 'authorization_capture_failed');
     paymentIntentId = held.paymentIntentId!;
@@ -348,7 +487,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       try {
         await compensate();
         if (escalated) await store.resolveOrderExceptions({ orderId, resolution: `compensated after support retry` });
-        return await finish(moneyTaken ? 'refunded' : 'unpaid', `compensated_after_failure: ${cause}`);
+        return await finish(moneyTaken ? 'refunded' : 'unpaid', refundedReason(`compensated_after_failure: ${cause}`));
       } catch (compensationError) {
         if (!escalated) {
           escalated = true;
