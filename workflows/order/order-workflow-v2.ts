@@ -186,6 +186,8 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   };
   /** The final reason of a refunded order, unless a dispute decided where its money went. */
   const refundedReason = (reason: string) => refundEndedBy ?? reason;
+  /** A dispute that is not decided in our favour: the money is not ours to turn into store credit. */
+  const creditBlockedByDispute = () => dispute !== undefined && dispute.status !== 'won' && dispute.status !== 'warning_closed';
 
   try {
     // ---- payment: a pay window, or the hold placed at entry ----
@@ -255,8 +257,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       case 'credit': {
         // A free order has no money to turn into credit, and a disputed payment is not ours to
         // turn into credit: the unit goes back as under `refund` (a disputed refund waits).
-        const disputed = dispute !== undefined && dispute.status !== 'won' && dispute.status !== 'warning_closed';
-        if (paymentStates && (input.amountCents === 0 || disputed)) {
+        if (paymentStates && (input.amountCents === 0 || creditBlockedByDispute())) {
           await compensate();
           return await finish('refunded', refundedReason('pickup_expired'), { claimCode: null });
         }
@@ -297,7 +298,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       return await finish('picked_up', 'picked_up_at_locker', { claimCode: null });
     }
     await compensate();
-    return await finish('refunded', `refunded_by_support:${actor}`, { claimCode: null });
+    return await finish('refunded', refundedReason(`refunded_by_support:${actor}`), { claimCode: null });
   }
 
   /** The window lapsed: the drop's published policy, once, in its own named state. */
@@ -319,6 +320,12 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
         });
       }
       case 'credit': {
+        // As in the older branch above: no money (a free order) or disputed money is not turned
+        // into credit; the unit goes back as under `refund` (a disputed refund waits).
+        if (paymentStates && (input.amountCents === 0 || creditBlockedByDispute())) {
+          await compensate();
+          return await finish('refunded', refundedReason('pickup_expired'), { claimCode: null });
+        }
         // The unit goes back to its node; the money becomes store credit with a fallback offer.
         await undoLatest();
         await store.issueStoreCredit({ dropId, orderId, amountCents: input.amountCents });
@@ -329,7 +336,7 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
       }
       default:
         await compensate();
-        return await finish('refunded', 'pickup_expired', { claimCode: null });
+        return await finish('refunded', refundedReason('pickup_expired'), { claimCode: null });
     }
   }
 
