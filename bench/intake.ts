@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { DropsApiClient } from '../src/demo/api-client';
-import { secretsEnv } from '../src/config';
+import { readToolingConfig, secretsEnv } from '../src/config';
 import { freePort } from '../src/devstack/ports';
 import { PROJECT_ROOT } from '../src/devstack/stack';
 import { benchLog, startBenchStack } from './bench-stack';
@@ -43,8 +43,8 @@ export async function runIntakeBench(args: string[]): Promise<number> {
   // process also hosts the worker and the provider simulators, which are not part of intake.
   const apiPort = await freePort();
   // DROPS_BENCH_API_NODE_FLAGS: Node flags for that process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeFlags = process.env.DROPS_BENCH_API_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const apiProcess = spawn(process.execPath, [...nodeFlags, join(PROJECT_ROOT, 'bin', 'drops.js'), 'bench', 'intake-api'], {
+  const nodeFlags = readToolingConfig().DROPS_BENCH_API_NODE_FLAGS.split(' ').filter(Boolean);
+  const apiProcess = spawn(process.execPath, [...nodeFlags, join(PROJECT_ROOT, 'bin', 'bench.js'), 'intake-api'], {
     env: {
       ...process.env,
       ...secretsEnv(stack.secrets),
@@ -52,6 +52,7 @@ export async function runIntakeBench(args: string[]): Promise<number> {
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       DROPS_PROVIDER_URL: stack.providerUrl,
+      DROPS_PAYMENT_ADAPTER: 'simulator',
       API_PORT: String(apiPort),
       DROPS_BENCH_INTAKE_OPTIONS: JSON.stringify(intakeOptions),
     },
@@ -81,7 +82,7 @@ export async function runIntakeBench(args: string[]): Promise<number> {
       const out = join(stack.dataDir, `load-${Date.now()}.json`);
       const before = await loop();
       await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'drops.js'), 'bench', 'intake-load', apiUrl, path, String(secs), String(CONNECTIONS), out], {
+        const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'bench.js'), 'intake-load', apiUrl, path, String(secs), String(CONNECTIONS), out], {
           stdio: 'inherit',
         });
         child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`load generator exited ${code}`))));

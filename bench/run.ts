@@ -3,6 +3,7 @@ import { runIntakeBench } from './intake';
 import { runIntakeLoad } from './intake-load';
 import { runOrdersBench } from './orders';
 import { runApi } from '../src/cli/services';
+import { readToolingConfig } from '../src/config';
 
 /** `npm run bench -- <name>`: each benchmark prints one JSON object as its last line. */
 export async function runBench(args: string[]): Promise<number> {
@@ -18,7 +19,7 @@ export async function runBench(args: string[]): Promise<number> {
       // the API under test, its own process as in production (spawned by the intake benchmark);
       // exits cleanly when the benchmark is done with it, so a --cpu-prof profile gets written
       process.once('SIGTERM', () => process.exit(0));
-      return runApi({ benchNoopRoute: true, intakeOptions: JSON.parse(process.env.DROPS_BENCH_INTAKE_OPTIONS ?? '{}') });
+      return runApi({ benchNoopRoute: true, intakeOptions: JSON.parse(readToolingConfig().DROPS_BENCH_INTAKE_OPTIONS) });
     case 'intake-load':
       // the load generator's own process (spawned by the intake benchmark)
       return runIntakeLoad(rest);

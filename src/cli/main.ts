@@ -7,7 +7,6 @@ import { runReplay } from './replay';
 import { runApi, runSimulators, runWorker } from './services';
 import { runVerifyDraw } from './verify-draw';
 import { runReconcile } from './reconcile';
-import { runBench } from '../../bench/run';
 
 const [command, ...args] = process.argv.slice(2);
 
@@ -22,7 +21,6 @@ const commands: Record<string, () => Promise<number>> = {
   'record-histories': runRecordHistories,
   'verify-draw': () => runVerifyDraw(args),
   reconcile: () => runReconcile(args),
-  bench: () => runBench(args),
 };
 
 const usage = `usage: drops <command>
@@ -33,7 +31,6 @@ const usage = `usage: drops <command>
   verify-draw <dropId>         fetch a drop's draw record and recompute it (--api URL, --save FILE)
   verify-draw --file rec.json  recompute a saved draw record; exit 1 saying what differs
   reconcile <dropId>           compare the money ledger with the payment provider; exit 1 on any mismatch
-  bench intake | draw | orders benchmarks; the last line printed is one JSON object
   worker | api | simulators    run one production-topology process (configured by environment)
   record-histories             re-record the replay fixtures in test/replay/histories`;
 
