@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { readToolingConfig } from '../config';
 import { waitFor } from './wait';
 
 /** Stripe's own API mock, pinned (field-notes.md): stateless, checks requests against Stripe's OpenAPI spec. */
@@ -8,7 +9,7 @@ export const STRIPE_MOCK_MODULE = 'github.com/stripe/stripe-mock@v0.197.0';
 
 /** Finds `.tools/bin/stripe-mock` or builds it there from its Go module (a minute, once per machine). */
 export async function ensureStripeMock(root: string, log: (line: string) => void): Promise<string> {
-  const fromEnv = process.env.STRIPE_MOCK_PATH;
+  const fromEnv = readToolingConfig().STRIPE_MOCK_PATH;
   if (fromEnv && existsSync(fromEnv)) return fromEnv;
   const local = join(root, '.tools', 'bin', 'stripe-mock');
   if (existsSync(local)) return local;
