@@ -28,7 +28,8 @@ export async function ensureStripeMock(root: string, log: (line: string) => void
 }
 
 export async function startStripeMock(binary: string, port: number): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {
-  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`], { stdio: 'ignore' });
+  // Its HTTPS listener (unused) would take the fixed :12112 and collide with another run's.
+  const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:'], { stdio: 'ignore' });
   let exited = false;
   child.on('exit', () => (exited = true));
   const url = `http://127.0.0.1:${port}`;
