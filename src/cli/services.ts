@@ -18,11 +18,21 @@ function requireDatabaseUrl(url: string | undefined): string {
 export async function runWorker(): Promise<number> {
   const config = readEnvConfig();
   // Every setting is checked before anything connects: a misconfigured worker exits at once, saying which.
-  const databaseUrl = requireDatabaseUrl(config.DATABASE_URL);
-  const payments = paymentProviderFromConfig(config);
-  const carriers = carriersFromConfig(config);
-  const lockers = lockersFromConfig(config);
-  if (!config.DROPS_CLAIM_SECRET) throw new Error('missing secrets: DROPS_CLAIM_SECRET');
+  const problems: string[] = [];
+  const check = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      problems.push((err as Error).message);
+      return undefined;
+    }
+  };
+  const databaseUrl = check(() => requireDatabaseUrl(config.DATABASE_URL));
+  const payments = check(() => paymentProviderFromConfig(config));
+  const carriers = check(() => carriersFromConfig(config));
+  const lockers = check(() => lockersFromConfig(config));
+  if (!config.DROPS_CLAIM_SECRET) problems.push('missing secrets: DROPS_CLAIM_SECRET');
+  if (!databaseUrl || !payments || !carriers || !lockers || !config.DROPS_CLAIM_SECRET) throw new Error(problems.join('; '));
   const db = createDb(databaseUrl);
   await migrateToLatest(db);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
