@@ -10,15 +10,24 @@ import { runReconcile } from './reconcile';
 
 const [command, ...args] = process.argv.slice(2);
 
+/** Commands configured only by the environment: any argument is a usage error (exit 2). */
+function noArguments(run: () => Promise<number>): () => Promise<number> {
+  return async () => {
+    if (args.length === 0) return run();
+    console.error(`drops ${command}: takes no arguments, got '${args[0]}' (it is configured by the environment)\n${usage}`);
+    return 2;
+  };
+}
+
 const commands: Record<string, () => Promise<number>> = {
-  dev: runDev,
-  demo: runDemo,
+  dev: noArguments(runDev),
+  demo: noArguments(runDemo),
   replay: () => runReplay(args),
   infra: () => runInfra(args),
-  worker: runWorker,
-  api: runApi,
-  simulators: runSimulators,
-  'record-histories': runRecordHistories,
+  worker: noArguments(runWorker),
+  api: noArguments(() => runApi()),
+  simulators: noArguments(runSimulators),
+  'record-histories': () => runRecordHistories(args),
   'verify-draw': () => runVerifyDraw(args),
   reconcile: () => runReconcile(args),
 };
@@ -34,10 +43,12 @@ const usage = `usage: drops <command>
   worker | api | simulators    run one production-topology process (configured by environment)
   record-histories             re-record the replay fixtures in test/replay/histories`;
 
+const asksForHelp = command === undefined || command === 'help' || command === '--help' || command === '-h';
 const run = command ? commands[command] : undefined;
 if (!run) {
+  if (!asksForHelp) console.error(`drops: unknown command '${command}'`);
   console.error(usage);
-  process.exit(command ? 2 : 0);
+  process.exit(asksForHelp ? 0 : 2);
 }
 run().then(
   (code) => process.exit(code),

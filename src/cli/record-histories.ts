@@ -5,6 +5,7 @@ import { DropsApiClient } from '../demo/api-client';
 import { runOrderPaths, type OrderPath } from '../demo/order-paths';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT, startStack } from '../devstack/stack';
+import { parseCommandArgs } from './args';
 import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
 
 const FIXTURE_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
@@ -22,7 +23,8 @@ const FILES: Record<OrderPath, string> = {
 const DROP_FILE = 'drop-v2-whole.json';
 
 /** Runs a real drop whose orders take every path and saves their histories as replay fixtures. */
-export async function runRecordHistories(): Promise<number> {
+export async function runRecordHistories(args: string[]): Promise<number> {
+  if (!parseCommandArgs('record-histories', 'drops record-histories', { args, options: {} })) return 2;
   const stack = await startStack({
     dataDir: join(PROJECT_ROOT, '.data', 'record'),
     temporalPort: 'free',

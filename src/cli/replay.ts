@@ -2,27 +2,34 @@ import { Client, Connection } from '@temporalio/client';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker } from '@temporalio/worker';
 import { readFileSync } from 'node:fs';
+import { readEnvConfig } from '../config';
 import { WORKFLOWS_PATH } from '../worker/worker';
+import { parseCommandArgs, usageError } from './args';
 
 /**
  * Replays one history against the current workflow code. Exit 0: the code reproduces it.
  * Exit 1: it does not (non-determinism), with the SDK's account of where.
  */
+const USAGE = 'drops replay <workflowId> | drops replay --file history.json';
+
 export async function runReplay(args: string[]): Promise<number> {
-  const fileAt = args.indexOf('--file');
+  const parsed = parseCommandArgs('replay', USAGE, { args, allowPositionals: true, options: { file: { type: 'string' } } }, 1);
+  if (!parsed) return 2;
+  const { values, positionals } = parsed;
   let history: unknown;
   let workflowId: string;
-  if (fileAt >= 0) {
-    const file = args[fileAt + 1];
-    if (!file) throw new Error('--file needs a path');
-    history = historyFromJSON(JSON.parse(readFileSync(file, 'utf8')));
-    workflowId = file;
+  if (values.file) {
+    if (positionals.length > 0) return usageError('replay', USAGE, 'give a workflow id or --file, not both') ?? 2;
+    history = historyFromJSON(JSON.parse(readFileSync(values.file, 'utf8')));
+    workflowId = values.file;
   } else {
-    workflowId = args[0] ?? '';
-    if (!workflowId) throw new Error('usage: drops replay <workflowId> | --file history.json');
-    const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+    const [id] = positionals;
+    if (!id) return usageError('replay', USAGE, 'a workflow id or --file is required') ?? 2;
+    workflowId = id;
+    const config = readEnvConfig();
+    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
     try {
-      const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default' });
+      const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
       history = await client.workflow.getHandle(workflowId).fetchHistory();
     } finally {
       await connection.close();

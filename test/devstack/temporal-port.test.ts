@@ -50,7 +50,7 @@ describe('Temporal dev server on a taken port', () => {
     try {
       expect(handedOut).toHaveLength(2);
       expect(server.address).toBe(`127.0.0.1:${handedOut[1]}`);
-      expect(lines.some((l) => l.includes(`port ${takenPort} was taken`))).toBe(true);
+      expect(lines.some((l) => l.includes(`Temporal port ${takenPort} is taken`))).toBe(true);
       const connection = await Connection.connect({ address: server.address });
       try {
         const info = await connection.workflowService.getSystemInfo({});
