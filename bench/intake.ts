@@ -28,15 +28,30 @@ const CONNECTIONS = 200;
  * a no-op JSON POST route on the same server, measured in the same run by the same load
  * generator in its own process. Afterwards every acknowledged entry id is looked up.
  */
-export async function runIntakeBench(args: string[]): Promise<number> {
-  const seconds = Number(args[args.indexOf('--seconds') + 1]) || 10;
+export interface IntakeBenchOptions {
+  /** Each measured round, per route (default 10). */
+  seconds: number;
+  /** Rounds per route (default 3). */
+  rounds: number;
+  /** Warm-up per route, unmeasured (default 10). */
+  warmup: number;
+  /** One route only, for profiling (the figures then have no ratio). */
+  only?: 'noop' | 'intake';
+  /** The intake queue's options (see IntakeQueueOptions). */
+  batch?: number;
+  inFlight?: number;
+  queue?: number;
+  minBusy?: number;
+}
+
+export async function runIntakeBench(opts: IntakeBenchOptions): Promise<number> {
+  const { seconds } = opts;
   // The routes are measured in alternating rounds, so a drift of the machine's speed during the
   // run falls on both alike; throughput and percentiles are pooled over the rounds.
-  const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
+  const { rounds } = opts;
   const log = benchLog('intake');
-  const num = (flag: string) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : undefined);
   const intakeOptions = Object.fromEntries(
-    Object.entries({ maxBatch: num('--batch'), maxInFlight: num('--in-flight'), maxQueued: num('--queue'), minBatchWhileBusy: num('--min-busy') }).filter(([, v]) => v !== undefined),
+    Object.entries({ maxBatch: opts.batch, maxInFlight: opts.inFlight, maxQueued: opts.queue, minBatchWhileBusy: opts.minBusy }).filter(([, v]) => v !== undefined),
   );
   const stack = await startBenchStack('intake', log);
   // The API under test runs as its own process, as `drops api` does in production: the stack's
@@ -98,12 +113,12 @@ export async function runIntakeBench(args: string[]): Promise<number> {
     };
     const entryPath = `/v1/drops/${dropId}/entries`;
     // Warm-up is not measured: JIT, Postgres' buffers and indexes, the intake thread's connections.
-    const warmup = Number(args[args.indexOf('--warmup') + 1]) || 10;
+    const { warmup } = opts;
     log(`warming up both routes, ${warmup}s each`);
     await load('/bench/noop', warmup);
     await load(entryPath, warmup);
     // --only noop | --only intake: for profiling one route (the figures then have no ratio).
-    const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+    const { only } = opts;
     const noopRounds: Array<LoadResult & { apiLoopBusy: number }> = [];
     const intakeRounds: Array<LoadResult & { apiLoopBusy: number }> = [];
     for (let r = 1; r <= rounds; r++) {

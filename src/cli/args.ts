@@ -29,11 +29,3 @@ export function usageError(command: string, usage: string, message: string): nul
   console.error(`drops ${command}: ${message}\nusage: ${usage}`);
   return null;
 }
-
-/** A flag's value as a positive integer, or null after printing a usage error. */
-export function positiveInt(command: string, usage: string, flag: string, value: string | undefined, fallback: number): number | null {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) return usageError(command, usage, `--${flag} must be a positive integer, not '${value}'`);
-  return n;
-}
