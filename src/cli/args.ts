@@ -7,12 +7,7 @@ type Parsed<T extends ParseArgsConfig> = ReturnType<typeof parseArgs<T>>;
  * missing value or a stray positional is an error). On an error prints it with the command's
  * usage to stderr and returns null: the command then exits 2.
  */
-export function parseCommandArgs<T extends ParseArgsConfig>(
-  command: string,
-  usage: string,
-  config: T,
-  maxPositionals = 0,
-): Parsed<T> | null {
+export function parseCommandArgs<T extends ParseArgsConfig>(command: string, usage: string, config: T, maxPositionals = 0): Parsed<T> | null {
   try {
     // strict is parseArgs' default: unknown flags and missing values throw.
     const parsed = parseArgs(config);

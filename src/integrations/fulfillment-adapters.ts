@@ -12,7 +12,10 @@ type FulfillmentConfig = Pick<EnvConfig, 'DROPS_PROVIDER_URL' | 'DROPS_CARRIER_A
  */
 export function carriersFromConfig(config: FulfillmentConfig, opts: AdapterOptions = {}): CarrierProvider[] {
   const adapter = config.DROPS_CARRIER_ADAPTER;
-  if (!adapter) throw new Error(`DROPS_CARRIER_ADAPTER is not set: choose ${CARRIER_ADAPTERS.join(' | ')} (the carrier SIMULATORS at DROPS_PROVIDER_URL; real carrier adapters are not built yet)`);
+  if (!adapter)
+    throw new Error(
+      `DROPS_CARRIER_ADAPTER is not set: choose ${CARRIER_ADAPTERS.join(' | ')} (the carrier SIMULATORS at DROPS_PROVIDER_URL; real carrier adapters are not built yet)`,
+    );
   const url = simulatorUrl(config, 'DROPS_CARRIER_ADAPTER');
   return SIMULATED_CARRIERS.map((carrier) => new SimulatedCarrierAdapter(url, carrier, opts));
 }
@@ -20,7 +23,10 @@ export function carriersFromConfig(config: FulfillmentConfig, opts: AdapterOptio
 /** Config chooses the locker network's adapter; no default, as for carriers. */
 export function lockersFromConfig(config: FulfillmentConfig, opts: AdapterOptions = {}): LockerProvider {
   const adapter = config.DROPS_LOCKER_ADAPTER;
-  if (!adapter) throw new Error(`DROPS_LOCKER_ADAPTER is not set: choose ${LOCKER_ADAPTERS.join(' | ')} (the locker SIMULATOR at DROPS_PROVIDER_URL; a real locker network adapter is not built yet)`);
+  if (!adapter)
+    throw new Error(
+      `DROPS_LOCKER_ADAPTER is not set: choose ${LOCKER_ADAPTERS.join(' | ')} (the locker SIMULATOR at DROPS_PROVIDER_URL; a real locker network adapter is not built yet)`,
+    );
   return new SimulatedLockerAdapter(simulatorUrl(config, 'DROPS_LOCKER_ADAPTER'), opts);
 }
 
