@@ -36,6 +36,7 @@ export async function runDev(): Promise<number> {
       simulator: { port: tooling.DROPS_DEV_SIMULATOR_PORT },
       workflowBundle: config.DROPS_WORKFLOW_BUNDLE ? { codePath: config.DROPS_WORKFLOW_BUNDLE } : undefined,
       signal: abort.signal,
+      stopOnSignals: false,
     });
   } catch (err) {
     // Stopped by a signal during the start: what had started is stopped already.

@@ -38,6 +38,12 @@ export interface StackOptions {
   sdkLogLevel?: 'WARN' | 'ERROR';
   /** Aborting it stops the start between steps (a signal during start); what started is stopped. */
   signal?: AbortSignal;
+  /**
+   * When this stack starts its own Temporal or Postgres, SIGINT/SIGTERM stop the stack and exit
+   * (128 + signal number), so no server outlives the process (`drops demo`, `record-histories`,
+   * the benchmarks). false: the caller handles the signals itself (`drops dev`).
+   */
+  stopOnSignals?: boolean;
 }
 
 export interface Stack {
@@ -77,12 +83,29 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       }
     })());
   const checkpoint = () => opts.signal?.throwIfAborted();
+  let signalsHandled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the stack`);
+    void stop().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+  };
+  // Installed before the first server starts; removed when the stack is stopped.
+  const handleSignals = () => {
+    if (signalsHandled || opts.stopOnSignals === false) return;
+    signalsHandled = true;
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    onStop('the signal handlers', async () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    });
+  };
   try {
     checkpoint();
     // TEMPORAL_ADDRESS / DATABASE_URL: use those servers instead of starting our own.
     let temporalAddress = opts.temporalAddress ?? readToolingConfig().TEMPORAL_ADDRESS;
     let temporalUiUrl: string | null = null;
     if (!temporalAddress) {
+      handleSignals();
       const binary = ensureTemporalCli(PROJECT_ROOT, log);
       const server = await startTemporalDevServer({
         binary,
@@ -98,6 +121,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 
     checkpoint();
     const givenDatabase = opts.databaseUrl ?? config.DATABASE_URL;
+    if (!givenDatabase) handleSignals();
     const pg = await startPostgres({ dataDir, port: opts.postgresPort ?? 54329, databaseUrl: givenDatabase });
     onStop('Postgres', () => pg.stop());
     checkpoint();
