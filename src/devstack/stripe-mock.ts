@@ -31,7 +31,13 @@ export async function startStripeMock(binary: string, port: number): Promise<{ u
   // Its HTTPS listener (unused) would take the fixed :12112 and collide with another run's.
   const child = spawn(binary, ['-http-addr', `127.0.0.1:${port}`, '-https-addr', '127.0.0.1:'], { stdio: 'ignore' });
   let exited = false;
-  child.on('exit', () => (exited = true));
+  // If this process exits without stopping it (a crash, process.exit), take it along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.on('exit', () => {
+    exited = true;
+    process.removeListener('exit', killOnExit);
+  });
   const url = `http://127.0.0.1:${port}`;
   await waitFor('stripe-mock', 60_000, async () => {
     if (exited) throw new Error('stripe-mock exited');
