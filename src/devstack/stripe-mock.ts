@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { readToolingConfig } from '../config';
-import { waitFor } from './wait';
+import { StopWaiting, waitFor } from './wait';
 
 /** Stripe's own API mock, pinned (field-notes.md): stateless, checks requests against Stripe's OpenAPI spec. */
 export const STRIPE_MOCK_MODULE = 'github.com/stripe/stripe-mock@v0.197.0';
@@ -39,11 +39,17 @@ export async function startStripeMock(binary: string, port: number): Promise<{ u
     process.removeListener('exit', killOnExit);
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor('stripe-mock', 60_000, async () => {
-    if (exited) throw new Error('stripe-mock exited');
-    const res = await fetch(`${url}/v1/balance`, { headers: { authorization: 'Bearer sk_test_123' } });
-    return res.ok;
-  });
+  try {
+    await waitFor('stripe-mock', 60_000, async () => {
+      // An exited stripe-mock will not come up: stop waiting at once.
+      if (exited) throw new StopWaiting(`stripe-mock exited (is port ${port} taken?)`);
+      const res = await fetch(`${url}/v1/balance`, { headers: { authorization: 'Bearer sk_test_123' } });
+      return res.ok;
+    });
+  } catch (err) {
+    if (!exited) child.kill('SIGKILL');
+    throw err;
+  }
   return {
     url,
     process: child,
