@@ -8,9 +8,9 @@ import { freePort } from '../../src/devstack/ports';
 import { ensureTemporalCli, PortTakenError, startTemporalDevServer } from '../../src/devstack/temporal';
 
 /**
- * The dev stack's Temporal start when its port is taken between being found free and being
- * bound (an outgoing connection can be handed it): a fixed port fails at once with
- * PortTakenError, and a 'free' port is tried again elsewhere.
+ * The dev stack's Temporal start when its port is taken (by a leftover server, or, for a port
+ * found free, by an outgoing connection handed it before the server binds it): a fixed port
+ * fails at once with PortTakenError naming it, and a 'free' port is tried again elsewhere.
  */
 describe('Temporal dev server on a taken port', () => {
   let holder: Server;
