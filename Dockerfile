@@ -2,6 +2,8 @@
 FROM node:20-bookworm-slim
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev
+# Production dependencies only: the `drops` CLI loads no devDependency (the benchmarks have
+# their own entry point, bin/bench.js); test/install/production-install.test.ts checks it.
+RUN npm ci --omit=dev --no-audit --no-fund
 COPY . .
 ENTRYPOINT ["node", "bin/drops.js"]

@@ -28,9 +28,7 @@ const REGIONS = ['north', 'south', 'east', 'west'];
  * database in the same run. Checks that both rankings agree, writes the published record to a
  * file and verifies it from the file alone.
  */
-export async function runDrawBench(args: string[]): Promise<number> {
-  const entries = Number(args[args.indexOf('--entries') + 1]) || 1_000_000;
-  const units = Number(args[args.indexOf('--units') + 1]) || 10_000;
+export async function runDrawBench({ entries, units }: { entries: number; units: number }): Promise<number> {
   const log = benchLog('draw');
   const stack = await startBenchStack('draw', log);
   let stopped = false;

@@ -3,7 +3,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
 import { DropsApiClient } from '../src/demo/api-client';
-import { secretsEnv } from '../src/config';
+import { readToolingConfig, secretsEnv } from '../src/config';
 import { freePort } from '../src/devstack/ports';
 import { PROJECT_ROOT } from '../src/devstack/stack';
 import { benchLog, startBenchStack } from './bench-stack';
@@ -28,23 +28,38 @@ const CONNECTIONS = 200;
  * a no-op JSON POST route on the same server, measured in the same run by the same load
  * generator in its own process. Afterwards every acknowledged entry id is looked up.
  */
-export async function runIntakeBench(args: string[]): Promise<number> {
-  const seconds = Number(args[args.indexOf('--seconds') + 1]) || 10;
+export interface IntakeBenchOptions {
+  /** Each measured round, per route (default 10). */
+  seconds: number;
+  /** Rounds per route (default 3). */
+  rounds: number;
+  /** Warm-up per route, unmeasured (default 10). */
+  warmup: number;
+  /** One route only, for profiling (the figures then have no ratio). */
+  only?: 'noop' | 'intake';
+  /** The intake queue's options (see IntakeQueueOptions). */
+  batch?: number;
+  inFlight?: number;
+  queue?: number;
+  minBusy?: number;
+}
+
+export async function runIntakeBench(opts: IntakeBenchOptions): Promise<number> {
+  const { seconds } = opts;
   // The routes are measured in alternating rounds, so a drift of the machine's speed during the
   // run falls on both alike; throughput and percentiles are pooled over the rounds.
-  const rounds = Number(args[args.indexOf('--rounds') + 1]) || 3;
+  const { rounds } = opts;
   const log = benchLog('intake');
-  const num = (flag: string) => (args.includes(flag) ? Number(args[args.indexOf(flag) + 1]) : undefined);
   const intakeOptions = Object.fromEntries(
-    Object.entries({ maxBatch: num('--batch'), maxInFlight: num('--in-flight'), maxQueued: num('--queue'), minBatchWhileBusy: num('--min-busy') }).filter(([, v]) => v !== undefined),
+    Object.entries({ maxBatch: opts.batch, maxInFlight: opts.inFlight, maxQueued: opts.queue, minBatchWhileBusy: opts.minBusy }).filter(([, v]) => v !== undefined),
   );
   const stack = await startBenchStack('intake', log);
   // The API under test runs as its own process, as `drops api` does in production: the stack's
   // process also hosts the worker and the provider simulators, which are not part of intake.
   const apiPort = await freePort();
   // DROPS_BENCH_API_NODE_FLAGS: Node flags for that process only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const nodeFlags = process.env.DROPS_BENCH_API_NODE_FLAGS?.split(' ').filter(Boolean) ?? [];
-  const apiProcess = spawn(process.execPath, [...nodeFlags, join(PROJECT_ROOT, 'bin', 'drops.js'), 'bench', 'intake-api'], {
+  const nodeFlags = readToolingConfig().DROPS_BENCH_API_NODE_FLAGS.split(' ').filter(Boolean);
+  const apiProcess = spawn(process.execPath, [...nodeFlags, join(PROJECT_ROOT, 'bin', 'bench.js'), 'intake-api'], {
     env: {
       ...process.env,
       ...secretsEnv(stack.secrets),
@@ -52,6 +67,7 @@ export async function runIntakeBench(args: string[]): Promise<number> {
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       DROPS_PROVIDER_URL: stack.providerUrl,
+      DROPS_PAYMENT_ADAPTER: 'simulator',
       API_PORT: String(apiPort),
       DROPS_BENCH_INTAKE_OPTIONS: JSON.stringify(intakeOptions),
     },
@@ -81,7 +97,7 @@ export async function runIntakeBench(args: string[]): Promise<number> {
       const out = join(stack.dataDir, `load-${Date.now()}.json`);
       const before = await loop();
       await new Promise<void>((resolve, reject) => {
-        const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'drops.js'), 'bench', 'intake-load', apiUrl, path, String(secs), String(CONNECTIONS), out], {
+        const child = spawn(process.execPath, [join(PROJECT_ROOT, 'bin', 'bench.js'), 'intake-load', apiUrl, path, String(secs), String(CONNECTIONS), out], {
           stdio: 'inherit',
         });
         child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`load generator exited ${code}`))));
@@ -97,12 +113,12 @@ export async function runIntakeBench(args: string[]): Promise<number> {
     };
     const entryPath = `/v1/drops/${dropId}/entries`;
     // Warm-up is not measured: JIT, Postgres' buffers and indexes, the intake thread's connections.
-    const warmup = Number(args[args.indexOf('--warmup') + 1]) || 10;
+    const { warmup } = opts;
     log(`warming up both routes, ${warmup}s each`);
     await load('/bench/noop', warmup);
     await load(entryPath, warmup);
     // --only noop | --only intake: for profiling one route (the figures then have no ratio).
-    const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
+    const { only } = opts;
     const noopRounds: Array<LoadResult & { apiLoopBusy: number }> = [];
     const intakeRounds: Array<LoadResult & { apiLoopBusy: number }> = [];
     for (let r = 1; r <= rounds; r++) {

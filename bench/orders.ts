@@ -21,8 +21,7 @@ const REGIONS = ['north', 'south', 'east', 'west'];
  * transitions per second ÷ trivial workflow runs per second (one run is one transition).
  * The drop's worker runs as a process of its own so its memory can be read (peak: VmHWM).
  */
-export async function runOrdersBench(args: string[]): Promise<number> {
-  const orders = Number(args[args.indexOf('--orders') + 1]) || 10_000;
+export async function runOrdersBench({ orders }: { orders: number }): Promise<number> {
   const log = benchLog('orders');
   const stack = await startBenchStack('orders', log, {
     worker: false,

@@ -4,6 +4,10 @@ import { z } from 'zod';
  * Process configuration, read once from the environment. Secrets (API keys, webhook secrets,
  * the identity HMAC key) only ever come from here and are never logged.
  */
+export const PAYMENT_ADAPTERS = ['simulator', 'stripe'] as const;
+export const CARRIER_ADAPTERS = ['simulator'] as const;
+export const LOCKER_ADAPTERS = ['simulator'] as const;
+
 const configSchema = z.object({
   DATABASE_URL: z.string().optional(),
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
@@ -19,8 +23,14 @@ const configSchema = z.object({
   DROPS_CLAIM_SECRET: z.string().min(16).optional(),
   DROPS_PROVIDER_URL: z.string().url().optional(),
   DROPS_PUBLIC_API_URL: z.string().url().optional(),
-  /** Which payment adapter the worker uses: our simulator (DROPS_PROVIDER_URL) or Stripe. */
-  DROPS_PAYMENT_ADAPTER: z.enum(['simulator', 'stripe']).default('simulator'),
+  /**
+   * Which provider adapters the worker (and the API, for payments) use. No default: production
+   * must say it means the SIMULATORS (at DROPS_PROVIDER_URL) rather than get them silently.
+   * Carriers and lockers have only simulator adapters so far.
+   */
+  DROPS_PAYMENT_ADAPTER: z.enum(PAYMENT_ADAPTERS).optional(),
+  DROPS_CARRIER_ADAPTER: z.enum(CARRIER_ADAPTERS).optional(),
+  DROPS_LOCKER_ADAPTER: z.enum(LOCKER_ADAPTERS).optional(),
   STRIPE_SECRET_KEY: z.string().min(8).optional(),
   /** stripe-mock or a proxy; Stripe's own API when unset. */
   STRIPE_API_BASE: z.string().url().optional(),
@@ -29,18 +39,67 @@ const configSchema = z.object({
    * fragment (`#payment_intent=…&client_secret=…`, read by the page's script), never the query string.
    */
   DROPS_PAY_PAGE_URL: z.string().url().optional(),
+  /** `drops simulators`: the port the provider SIMULATORS listen on. */
+  SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
+  /** A prebuilt workflow bundle (a file path): the worker starts without webpack. */
+  DROPS_WORKFLOW_BUNDLE: z.string().min(1).optional(),
 });
 
 export type EnvConfig = z.infer<typeof configSchema>;
 
 export function readEnvConfig(env: NodeJS.ProcessEnv = process.env): EnvConfig {
-  const parsed = configSchema.safeParse(env);
+  return parseEnv(configSchema, env);
+}
+
+function parseEnv<T extends z.ZodObject>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const parsed = schema.safeParse(env);
   if (!parsed.success) {
     // Name the variables, never their values: some of them are secrets.
     const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
     throw new Error(`invalid configuration in: ${names}`);
   }
   return parsed.data;
+}
+
+const flag = z
+  .string()
+  .optional()
+  .transform((v) => Boolean(v) && v !== '0' && v !== 'false');
+
+/**
+ * Settings of the local tooling (the dev stack, the test infrastructure, the benchmarks) and
+ * diagnostics. Parsed apart from the process configuration, so a diagnostic switch read at
+ * module load never fails on an unrelated production setting.
+ */
+const toolingSchema = z.object({
+  /** The dev stack (`drops dev`, `drops record-histories`): use this Temporal server instead of starting one. */
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  /** `drops dev`: where its Temporal SQLite file, Postgres data and dev secrets live (default `<project>/.data`). */
+  DROPS_DATA_DIR: z.string().min(1).optional(),
+  /** `drops dev`: the fixed ports of its Temporal server, Temporal UI and Postgres; a taken one is an error. */
+  DROPS_DEV_TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  DROPS_DEV_TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  DROPS_DEV_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  /** `drops dev`: the provider SIMULATORS' port (default: any free port). */
+  DROPS_DEV_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  /** A `temporal` binary to use instead of `.tools/bin` or PATH. */
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** A `stripe-mock` binary to use instead of `.tools/bin`. */
+  STRIPE_MOCK_PATH: z.string().min(1).optional(),
+  /** Show the embedded Postgres server's own log lines. */
+  DROPS_POSTGRES_LOG: flag,
+  /** Log each intake batch's size and timings. */
+  DROPS_INTAKE_TRACE: flag,
+  /** The intake benchmark: Node flags for its API process (space-separated, e.g. `--cpu-prof`). */
+  DROPS_BENCH_API_NODE_FLAGS: z.string().default(''),
+  /** The intake benchmark's API process: intake queue options as JSON (set by the benchmark). */
+  DROPS_BENCH_INTAKE_OPTIONS: z.string().default('{}'),
+});
+
+export type ToolingConfig = z.infer<typeof toolingSchema>;
+
+export function readToolingConfig(env: NodeJS.ProcessEnv = process.env): ToolingConfig {
+  return parseEnv(toolingSchema, env);
 }
 
 /** Secrets every API process needs. */

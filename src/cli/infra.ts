@@ -1,6 +1,8 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readEnvConfig } from '../config';
 import { startPostgres } from '../devstack/postgres';
+import { parseCommandArgs, usageError } from './args';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT } from '../devstack/stack';
 import { ensureStripeMock, startStripeMock } from '../devstack/stripe-mock';
@@ -10,15 +12,20 @@ import { ensureTemporalCli, startTemporalDevServer } from '../devstack/temporal'
  * Test infrastructure: a real Temporal dev server, a real Postgres and stripe-mock on free
  * ports, fresh each run. Writes their addresses to --ready-file and runs until SIGTERM.
  */
+const USAGE = 'drops infra --ready-file FILE [--only postgres]';
+
 export async function runInfra(args: string[]): Promise<number> {
-  const readyFile = args[args.indexOf('--ready-file') + 1];
-  if (!readyFile || args.indexOf('--ready-file') < 0) throw new Error('--ready-file is required');
+  const parsed = parseCommandArgs('infra', USAGE, { args, options: { 'ready-file': { type: 'string' }, only: { type: 'string' } } });
+  if (!parsed) return 2;
+  const readyFile = parsed.values['ready-file'];
+  if (!readyFile) return usageError('infra', USAGE, '--ready-file is required') ?? 2;
+  if (parsed.values.only !== undefined && parsed.values.only !== 'postgres') return usageError('infra', USAGE, `--only takes 'postgres', not '${parsed.values.only}'`) ?? 2;
   const dataDir = join(PROJECT_ROOT, '.data', `test-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
   const log = (l: string) => console.error(`[infra] ${l}`);
   // --only postgres: a Postgres of its own that a test may stop (SIGUSR1) and start again (SIGUSR2).
-  const postgresOnly = args[args.indexOf('--only') + 1] === 'postgres' && args.includes('--only');
+  const postgresOnly = parsed.values.only === 'postgres';
   const [pgPort, stripePort] = [await freePort(), await freePort()];
   // Built in the background while the Temporal CLI builds (each once per machine).
   const stripeMockBinary = postgresOnly ? null : ensureStripeMock(PROJECT_ROOT, log);
@@ -26,7 +33,7 @@ export async function runInfra(args: string[]): Promise<number> {
     postgresOnly
       ? null
       : startTemporalDevServer({ binary: ensureTemporalCli(PROJECT_ROOT, log), dataDir: join(dataDir, 'temporal'), port: 'free', uiPort: null, log }),
-    startPostgres({ dataDir, port: pgPort, databaseUrl: process.env.DATABASE_URL }),
+    startPostgres({ dataDir, port: pgPort, databaseUrl: readEnvConfig().DATABASE_URL }),
   ]);
   let pg = firstPg;
   const stripeMock = stripeMockBinary ? await startStripeMock(await stripeMockBinary, stripePort) : null;

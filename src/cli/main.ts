@@ -7,22 +7,29 @@ import { runReplay } from './replay';
 import { runApi, runSimulators, runWorker } from './services';
 import { runVerifyDraw } from './verify-draw';
 import { runReconcile } from './reconcile';
-import { runBench } from '../../bench/run';
 
 const [command, ...args] = process.argv.slice(2);
 
+/** Commands configured only by the environment: any argument is a usage error (exit 2). */
+function noArguments(run: () => Promise<number>): () => Promise<number> {
+  return async () => {
+    if (args.length === 0) return run();
+    console.error(`drops ${command}: takes no arguments, got '${args[0]}' (it is configured by the environment)\n${usage}`);
+    return 2;
+  };
+}
+
 const commands: Record<string, () => Promise<number>> = {
-  dev: runDev,
-  demo: runDemo,
+  dev: noArguments(runDev),
+  demo: noArguments(runDemo),
   replay: () => runReplay(args),
   infra: () => runInfra(args),
-  worker: runWorker,
-  api: runApi,
-  simulators: runSimulators,
-  'record-histories': runRecordHistories,
+  worker: noArguments(runWorker),
+  api: noArguments(() => runApi()),
+  simulators: noArguments(runSimulators),
+  'record-histories': () => runRecordHistories(args),
   'verify-draw': () => runVerifyDraw(args),
   reconcile: () => runReconcile(args),
-  bench: () => runBench(args),
 };
 
 const usage = `usage: drops <command>
@@ -33,14 +40,15 @@ const usage = `usage: drops <command>
   verify-draw <dropId>         fetch a drop's draw record and recompute it (--api URL, --save FILE)
   verify-draw --file rec.json  recompute a saved draw record; exit 1 saying what differs
   reconcile <dropId>           compare the money ledger with the payment provider; exit 1 on any mismatch
-  bench intake | draw | orders benchmarks; the last line printed is one JSON object
   worker | api | simulators    run one production-topology process (configured by environment)
   record-histories             add replay fixtures from a real run to test/replay/histories (never overwrites)`;
 
+const asksForHelp = command === undefined || command === 'help' || command === '--help' || command === '-h';
 const run = command ? commands[command] : undefined;
 if (!run) {
+  if (!asksForHelp) console.error(`drops: unknown command '${command}'`);
   console.error(usage);
-  process.exit(command ? 2 : 0);
+  process.exit(asksForHelp ? 0 : 2);
 }
 run().then(
   (code) => process.exit(code),

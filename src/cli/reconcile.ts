@@ -2,29 +2,36 @@ import { readEnvConfig } from '../config';
 import { createDb } from '../db/connection';
 import { paymentProviderFromConfig } from '../integrations/payment-adapters';
 import { formatReconcile, reconcileDrop } from '../services/reconcile';
+import { parseCommandArgs, usageError } from './args';
 
 /**
  * `drops reconcile <dropId> [--database URL] [--provider URL] [--json]`: our ledger against
  * the payment provider's records. Exit 0 when they agree, 1 on any mismatch, 2 on bad usage.
  */
+const USAGE = 'drops reconcile <dropId> [--database URL] [--provider URL] [--json]   (or DATABASE_URL, DROPS_PROVIDER_URL)';
+
 export async function runReconcile(args: string[]): Promise<number> {
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
-  const dropId = args.find((a, i) => !a.startsWith('--') && !(args[i - 1]?.startsWith('--') && args[i - 1] !== '--json'));
+  const parsed = parseCommandArgs(
+    'reconcile',
+    USAGE,
+    { args, allowPositionals: true, options: { database: { type: 'string' }, provider: { type: 'string' }, json: { type: 'boolean' } } },
+    1,
+  );
+  if (!parsed) return 2;
+  const { values, positionals } = parsed;
+  const [dropId] = positionals;
   const config = readEnvConfig();
-  const databaseUrl = flag('--database') ?? config.DATABASE_URL;
-  if (!dropId || !databaseUrl) {
-    console.error('usage: drops reconcile <dropId> [--database URL] [--provider URL] [--json]   (or DATABASE_URL, DROPS_PROVIDER_URL)');
-    return 2;
-  }
-  const providerUrl = flag('--provider') ?? config.DROPS_PROVIDER_URL;
+  const databaseUrl = values.database ?? config.DATABASE_URL;
+  if (!dropId) return usageError('reconcile', USAGE, 'a drop id is required') ?? 2;
+  if (!databaseUrl) return usageError('reconcile', USAGE, '--database or DATABASE_URL is required') ?? 2;
+  const providerUrl = values.provider ?? config.DROPS_PROVIDER_URL;
+  // --provider names the payment SIMULATOR's URL, so it implies that adapter when none is configured.
+  const adapter = config.DROPS_PAYMENT_ADAPTER ?? (values.provider ? 'simulator' : undefined);
   const db = createDb(databaseUrl, { max: 2 });
   try {
-    const payments = paymentProviderFromConfig({ ...config, DROPS_PROVIDER_URL: providerUrl });
+    const payments = paymentProviderFromConfig({ ...config, DROPS_PROVIDER_URL: providerUrl, DROPS_PAYMENT_ADAPTER: adapter });
     const report = await reconcileDrop({ db, payments }, dropId);
-    console.log(args.includes('--json') ? JSON.stringify(report) : formatReconcile(report));
+    console.log(values.json ? JSON.stringify(report) : formatReconcile(report));
     return report.reconciled ? 0 : 1;
   } finally {
     await db.destroy();

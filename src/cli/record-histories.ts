@@ -8,6 +8,7 @@ import { runOrderPaths, type OrderPath } from '../demo/order-paths';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT, startStack } from '../devstack/stack';
 import { everyRunHistory } from './workflow-runs';
+import { parseCommandArgs } from './args';
 import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
 
 const FIXTURE_DIR = join(PROJECT_ROOT, 'test', 'replay', 'histories');
@@ -78,7 +79,8 @@ export function writeNewFixture(dir: string, file: string, text: string): void {
 }
 
 /** Runs real drops whose workflows take every branch and adds their histories as replay fixtures. */
-export async function runRecordHistories(): Promise<number> {
+export async function runRecordHistories(args: string[]): Promise<number> {
+  if (!parseCommandArgs('record-histories', 'drops record-histories', { args, options: {} })) return 2;
   const tag = recordingTag();
   const taken = takenFixtures(FIXTURE_DIR, tag);
   if (taken.length > 0) {

@@ -5,7 +5,7 @@ import type { IntakeQueueOptions } from '../services/intake/intake-queue';
 import { readEnvConfig, requireSecrets } from '../config';
 import { createDb, migrateToLatest } from '../db/connection';
 import { paymentProviderFromConfig } from '../integrations/payment-adapters';
-import { SimulatedCarrierAdapter, SimulatedLockerAdapter } from '../integrations/simulator-adapters';
+import { carriersFromConfig, lockersFromConfig } from '../integrations/fulfillment-adapters';
 import { ProviderSimulator } from '../simulators/provider-simulator';
 import { createDropWorker } from '../worker/worker';
 
@@ -17,27 +17,38 @@ function requireDatabaseUrl(url: string | undefined): string {
 
 export async function runWorker(): Promise<number> {
   const config = readEnvConfig();
-  const db = createDb(requireDatabaseUrl(config.DATABASE_URL));
+  // Every setting is checked before anything connects: a misconfigured worker exits at once, saying which.
+  const problems: string[] = [];
+  const check = <T>(read: () => T): T | undefined => {
+    try {
+      return read();
+    } catch (err) {
+      problems.push((err as Error).message);
+      return undefined;
+    }
+  };
+  const databaseUrl = check(() => requireDatabaseUrl(config.DATABASE_URL));
+  const payments = check(() => paymentProviderFromConfig(config));
+  const carriers = check(() => carriersFromConfig(config));
+  const lockers = check(() => lockersFromConfig(config));
+  if (!config.DROPS_CLAIM_SECRET) problems.push('missing secrets: DROPS_CLAIM_SECRET');
+  if (!databaseUrl || !payments || !carriers || !lockers || !config.DROPS_CLAIM_SECRET) throw new Error(problems.join('; '));
+  const db = createDb(databaseUrl);
   await migrateToLatest(db);
-  if (!config.DROPS_PROVIDER_URL) throw new Error('DROPS_PROVIDER_URL is required (real adapters land with the provider issue)');
-  if (!config.DROPS_CLAIM_SECRET) throw new Error('missing secrets: DROPS_CLAIM_SECRET');
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createDropWorker({
     connection: await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     // A prebuilt workflow bundle starts the worker without webpack (tests restart workers).
-    ...(process.env.DROPS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: process.env.DROPS_WORKFLOW_BUNDLE } } : {}),
+    ...(config.DROPS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.DROPS_WORKFLOW_BUNDLE } } : {}),
     deps: {
       db,
       temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
-      payments: paymentProviderFromConfig(config),
-      carriers: [
-        new SimulatedCarrierAdapter(config.DROPS_PROVIDER_URL, 'swiftship'),
-        new SimulatedCarrierAdapter(config.DROPS_PROVIDER_URL, 'parcelnow'),
-      ],
-      lockers: new SimulatedLockerAdapter(config.DROPS_PROVIDER_URL),
+      payments,
+      carriers,
+      lockers,
       claimSecret: config.DROPS_CLAIM_SECRET,
     },
   });
@@ -77,7 +88,7 @@ export async function runSimulators(): Promise<number> {
   const api = config.DROPS_PUBLIC_API_URL;
   if (!api) throw new Error('DROPS_PUBLIC_API_URL is required: where the simulators deliver webhooks');
   const simulator = new ProviderSimulator({
-    port: Number(process.env.SIMULATOR_PORT ?? 9090),
+    port: config.SIMULATOR_PORT,
     host: '0.0.0.0',
     webhooks: {
       payments: { url: `${api}/v1/webhooks/payments`, secret: secrets.webhookSecrets.payments },

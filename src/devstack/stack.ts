@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApp } from '../../api/app';
-import type { ApiSecrets } from '../config';
+import { readEnvConfig, readToolingConfig, type ApiSecrets } from '../config';
 import { createDb, migrateToLatest, type Db } from '../db/connection';
 import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
 import { ProviderSimulator, SIMULATED_CARRIERS, type ProviderSimulatorOptions } from '../simulators/provider-simulator';
@@ -40,6 +40,14 @@ export interface StackOptions {
   settleWaitCapSeconds?: number;
   /** The SDK's log level: WARN shows every failed activity attempt; ERROR suits runs that inject faults. */
   sdkLogLevel?: 'WARN' | 'ERROR';
+  /** Aborting it stops the start between steps (a signal during start); what started is stopped. */
+  signal?: AbortSignal;
+  /**
+   * When this stack starts its own Temporal or Postgres, SIGINT/SIGTERM stop the stack and exit
+   * (128 + signal number), so no server outlives the process (`drops demo`, `record-histories`,
+   * the benchmarks). false: the caller handles the signals itself (`drops dev`).
+   */
+  stopOnSignals?: boolean;
 }
 
 export interface Stack {
@@ -64,16 +72,44 @@ export interface Stack {
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const log = opts.log ?? ((l: string) => console.log(l));
   const dataDir = opts.dataDir ?? join(PROJECT_ROOT, '.data');
-  const taskQueue = opts.taskQueue ?? process.env.TEMPORAL_TASK_QUEUE ?? 'drops';
+  const config = readEnvConfig();
+  const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   quietSdkLogs(opts.sdkLogLevel ?? 'WARN');
-  const stops: Array<() => Promise<void>> = [];
-  const stop = async () => {
-    for (const s of stops.reverse()) await s().catch((e) => log(`stop: ${String(e)}`));
+  const stops: Array<{ what: string; run: () => Promise<void> }> = [];
+  const onStop = (what: string, run: () => Promise<void>) => stops.push({ what, run });
+  let stopping: Promise<void> | null = null;
+  // Newest first, each step with a deadline: a step that fails or hangs (an HTTP connection kept
+  // open, a worker draining) must not keep the later ones, Postgres and Temporal, from stopping.
+  const stop = () =>
+    (stopping ??= (async () => {
+      for (const step of stops.reverse()) {
+        await withDeadline(Promise.resolve().then(step.run), STOP_STEP_MS).catch((e) => log(`stop ${step.what}: ${String(e)}`));
+      }
+    })());
+  const checkpoint = () => opts.signal?.throwIfAborted();
+  let signalsHandled = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the stack`);
+    void stop().finally(() => process.exit(128 + (signal === 'SIGINT' ? 2 : 15)));
+  };
+  // Installed before the first server starts; removed when the stack is stopped.
+  const handleSignals = () => {
+    if (signalsHandled || opts.stopOnSignals === false) return;
+    signalsHandled = true;
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    onStop('the signal handlers', async () => {
+      process.removeListener('SIGINT', onSignal);
+      process.removeListener('SIGTERM', onSignal);
+    });
   };
   try {
-    let temporalAddress = opts.temporalAddress ?? process.env.TEMPORAL_ADDRESS;
+    checkpoint();
+    // TEMPORAL_ADDRESS / DATABASE_URL: use those servers instead of starting our own.
+    let temporalAddress = opts.temporalAddress ?? readToolingConfig().TEMPORAL_ADDRESS;
     let temporalUiUrl: string | null = null;
     if (!temporalAddress) {
+      handleSignals();
       const binary = ensureTemporalCli(PROJECT_ROOT, log);
       const server = await startTemporalDevServer({
         binary,
@@ -83,33 +119,38 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         dynamicConfig: opts.temporalDynamicConfig,
         log,
       });
-      stops.push(() => server.stop());
+      onStop('Temporal', () => server.stop());
       temporalAddress = server.address;
       temporalUiUrl = server.uiUrl;
     }
 
-    const givenDatabase = opts.databaseUrl ?? process.env.DATABASE_URL;
+    checkpoint();
+    const givenDatabase = opts.databaseUrl ?? config.DATABASE_URL;
+    if (!givenDatabase) handleSignals();
     const pg = await startPostgres({ dataDir, port: opts.postgresPort ?? 54329, databaseUrl: givenDatabase });
-    stops.push(() => pg.stop());
+    onStop('Postgres', () => pg.stop());
+    checkpoint();
     const databaseUrl = givenDatabase ?? (await ensureDatabase(pg.adminUrl, 'drops'));
     const db = createDb(databaseUrl, { max: 20 });
-    stops.push(() => db.destroy());
+    onStop('the API pool', () => db.destroy());
     await migrateToLatest(db);
+    checkpoint();
 
     const secrets = opts.secrets ?? loadOrCreateDevSecrets(join(dataDir, 'dev-secrets.json'));
     const simulator = new ProviderSimulator(opts.simulator);
     const providerUrl = await simulator.start();
-    stops.push(() => simulator.stop());
+    onStop('the provider simulators', () => simulator.stop());
 
     const connection = await Connection.connect({ address: temporalAddress });
-    stops.push(() => connection.close());
+    onStop('the Temporal client', () => connection.close());
     const client = new Client({ connection });
     const nativeConnection = await NativeConnection.connect({ address: temporalAddress });
-    stops.push(() => nativeConnection.close());
+    onStop("the worker's Temporal connection", () => nativeConnection.close());
+    checkpoint();
     let worker: Worker | null = null;
     if (opts.worker !== false) {
       const workerDb = createDb(databaseUrl, { max: 20 });
-      stops.push(() => workerDb.destroy());
+      onStop("the worker's pool", () => workerDb.destroy());
       const adapter = { timeoutMs: opts.providerTimeoutMs };
       const w = await createDropWorker({
         connection: nativeConnection,
@@ -130,11 +171,13 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         },
       });
       const workerRun = w.run();
-      stops.push(async () => {
-        w.shutdown();
+      onStop('the worker', async () => {
+        // The SDK's runtime may have begun the shutdown already (it handles SIGINT/SIGTERM too).
+        if (w.getState() === 'RUNNING') w.shutdown();
         await workerRun;
       });
       worker = w;
+      checkpoint();
     }
 
     const app = createApp({
@@ -145,11 +188,21 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       secrets,
       payments: new SimulatedPaymentAdapter(providerUrl, { timeoutMs: opts.providerTimeoutMs }),
     });
-    stops.push(() => app.closeIntake());
+    onStop('the intake', () => app.closeIntake());
+    const apiPort = opts.apiPort ?? 8080;
     const server = await new Promise<Server>((resolve, reject) => {
-      const s = app.listen(opts.apiPort ?? 8080, '127.0.0.1', (err?: Error) => (err ? reject(err) : resolve(s)));
+      const s = app.listen(apiPort, '127.0.0.1', (err?: NodeJS.ErrnoException) => {
+        if (err?.code === 'EADDRINUSE') reject(new Error(`API port ${apiPort} is taken by another process: stop it, or choose another port with API_PORT`));
+        else if (err) reject(err);
+        else resolve(s);
+      });
     });
-    stops.push(() => new Promise<void>((r) => server.close(() => r())));
+    onStop('the API server', async () => {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      // Keep-alive clients (a browser, the UI) would hold close() open.
+      server.closeAllConnections();
+      await closed;
+    });
     const address = server.address();
     const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : opts.apiPort}`;
     simulator.webhooks = {
@@ -163,6 +216,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     await stop();
     throw err;
   }
+}
+
+/** How long one stop step may take before the next one runs anyway. */
+const STOP_STEP_MS = 15_000;
+
+function withDeadline(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms; going on`)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
 }
 
 let runtimeInstalled = false;

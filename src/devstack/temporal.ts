@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, openSync, readFileSync, statSync } from 'node:fs
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
-import { freePort } from './ports';
+import { readToolingConfig } from '../config';
+import { freePort, isPortFree } from './ports';
 import { StopWaiting, waitFor } from './wait';
 
 /** The pinned Temporal CLI (embeds Temporal Server 1.29.1); see docs/field-notes. */
@@ -19,7 +20,7 @@ const onPath = (name: string): string | null => {
  * there from the CLI's Go module (minutes, once per machine).
  */
 export function ensureTemporalCli(root: string, log: (line: string) => void): string {
-  const fromEnv = process.env.TEMPORAL_CLI_PATH;
+  const fromEnv = readToolingConfig().TEMPORAL_CLI_PATH;
   if (fromEnv && existsSync(fromEnv)) return fromEnv;
   const local = join(root, '.tools', 'bin', 'temporal');
   if (existsSync(local)) return local;
@@ -77,6 +78,16 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Te
 export class PortTakenError extends StopWaiting {}
 
 async function startOnPort(opts: DevServerOptions, port: number): Promise<TemporalServer> {
+  // A server already on the port would answer our readiness probe before our own server failed
+  // to bind it, and we would use it: never use a server we did not start.
+  if (!(await isPortFree(port))) {
+    throw new PortTakenError(
+      `Temporal port ${port} is taken by another process (perhaps a Temporal server an earlier drops dev left running): stop it, or choose another port (DROPS_DEV_TEMPORAL_PORT)`,
+    );
+  }
+  if (opts.uiPort !== null && !(await isPortFree(opts.uiPort))) {
+    throw new Error(`Temporal UI port ${opts.uiPort} is taken by another process: stop it, or choose another port (DROPS_DEV_TEMPORAL_UI_PORT)`);
+  }
   mkdirSync(opts.dataDir, { recursive: true });
   const args = [
     'server',
@@ -102,22 +113,37 @@ async function startOnPort(opts: DevServerOptions, port: number): Promise<Tempor
   const logFd = openSync(logPath, 'a');
   const child = spawn(opts.binary, args, { stdio: ['ignore', logFd, logFd], detached: false });
   let exited: number | null = null;
-  child.on('exit', (code) => (exited = code ?? -1));
-  const address = `127.0.0.1:${port}`;
-  await waitFor('Temporal server', 120_000, async () => {
-    if (exited !== null) {
-      const said = readFileSync(logPath).subarray(logStart).toString('utf8');
-      if (said.includes(`${address}: bind: address already in use`)) throw new PortTakenError(`port ${port} was taken before Temporal bound it`);
-      throw new StopWaiting(`temporal exited with ${exited}; see ${logPath}`);
-    }
-    const connection = await Connection.connect({ address, connectTimeout: 1000 });
-    try {
-      await connection.workflowService.getSystemInfo({});
-      return true;
-    } finally {
-      await connection.close();
-    }
+  // If this process exits without stopping the server (a crash, process.exit), take it along.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.on('exit', killOnExit);
+  child.on('exit', (code) => {
+    exited = code ?? -1;
+    process.removeListener('exit', killOnExit);
   });
+  const address = `127.0.0.1:${port}`;
+  const exitedEarly = () => {
+    const said = readFileSync(logPath).subarray(logStart).toString('utf8');
+    if (said.includes(`${address}: bind: address already in use`)) return new PortTakenError(`Temporal port ${port} was taken before Temporal bound it`);
+    return new StopWaiting(`temporal exited with ${exited}; see ${logPath}`);
+  };
+  try {
+    await waitFor('Temporal server', 120_000, async () => {
+      if (exited !== null) throw exitedEarly();
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    });
+    // What answered must be our server, still running (not one that took the port meanwhile).
+    if (exited !== null) throw exitedEarly();
+  } catch (err) {
+    // A server that never became ready is not left behind.
+    if (exited === null) child.kill('SIGKILL');
+    throw err;
+  }
   return {
     address,
     uiUrl: opts.uiPort === null ? null : `http://127.0.0.1:${opts.uiPort}`,
@@ -125,7 +151,10 @@ async function startOnPort(opts: DevServerOptions, port: number): Promise<Tempor
     stop: async () => {
       if (exited !== null) return;
       child.kill('SIGTERM');
-      await waitFor('Temporal server to stop', 15_000, async () => exited !== null).catch(() => child.kill('SIGKILL'));
+      await waitFor('Temporal server to stop', 15_000, async () => exited !== null).catch(async () => {
+        child.kill('SIGKILL');
+        await waitFor('Temporal server to be killed', 5_000, async () => exited !== null);
+      });
     },
   };
 }

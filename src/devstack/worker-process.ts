@@ -17,6 +17,10 @@ export function spawnWorkerProcess(
       TEMPORAL_ADDRESS: stack.temporalAddress,
       TEMPORAL_TASK_QUEUE: stack.taskQueue,
       DROPS_PROVIDER_URL: stack.providerUrl,
+      // The stack's providers are its SIMULATORS; a production worker must be told so.
+      DROPS_PAYMENT_ADAPTER: 'simulator',
+      DROPS_CARRIER_ADAPTER: 'simulator',
+      DROPS_LOCKER_ADAPTER: 'simulator',
       DROPS_CLAIM_SECRET: stack.secrets.claimSecret,
       // A prebuilt workflow bundle starts the worker without webpack.
       ...(opts.workflowBundle ? { DROPS_WORKFLOW_BUNDLE: opts.workflowBundle } : {}),

@@ -8,9 +8,9 @@ import { freePort } from '../../src/devstack/ports';
 import { ensureTemporalCli, PortTakenError, startTemporalDevServer } from '../../src/devstack/temporal';
 
 /**
- * The dev stack's Temporal start when its port is taken between being found free and being
- * bound (an outgoing connection can be handed it): a fixed port fails at once with
- * PortTakenError, and a 'free' port is tried again elsewhere.
+ * The dev stack's Temporal start when its port is taken (by a leftover server, or, for a port
+ * found free, by an outgoing connection handed it before the server binds it): a fixed port
+ * fails at once with PortTakenError naming it, and a 'free' port is tried again elsewhere.
  */
 describe('Temporal dev server on a taken port', () => {
   let holder: Server;
@@ -50,7 +50,7 @@ describe('Temporal dev server on a taken port', () => {
     try {
       expect(handedOut).toHaveLength(2);
       expect(server.address).toBe(`127.0.0.1:${handedOut[1]}`);
-      expect(lines.some((l) => l.includes(`port ${takenPort} was taken`))).toBe(true);
+      expect(lines.some((l) => l.includes(`Temporal port ${takenPort} is taken`))).toBe(true);
       const connection = await Connection.connect({ address: server.address });
       try {
         const info = await connection.workflowService.getSystemInfo({});

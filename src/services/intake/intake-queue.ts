@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { unavailable } from '../../domain/errors';
+import { readToolingConfig } from '../../config';
 import type { IntakeRequest } from './prepare';
 import type { BatchReply, ThreadOutcome } from './protocol';
 
@@ -30,7 +31,7 @@ interface Waiting {
   reject: (e: unknown) => void;
 }
 
-const TRACE = Boolean(process.env.DROPS_INTAKE_TRACE);
+const TRACE = readToolingConfig().DROPS_INTAKE_TRACE;
 
 const THREAD_SOURCE = (tsxCjs: string, entry: string) => `require(${JSON.stringify(tsxCjs)}); require(${JSON.stringify(entry)});`;
 

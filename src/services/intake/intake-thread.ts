@@ -1,9 +1,13 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import { readToolingConfig } from '../../config';
 import { createDb } from '../../db/connection';
 import { insertEntryBatch } from '../../db/repositories/entry-intake';
 import { deriveKey, receiptSecretFor } from '../../domain/identity';
 import { prepareIntakeItem, type IntakeRequest } from './prepare';
 import type { BatchReply, BatchRequest, ThreadOutcome } from './protocol';
+
+/** Read once: DROPS_INTAKE_TRACE logs each batch's size and timings. */
+const TRACE = readToolingConfig().DROPS_INTAKE_TRACE;
 
 /**
  * The intake thread: owns its own Postgres pool and does the per-registration work that is not
@@ -42,7 +46,7 @@ async function handle({ batchId, requests }: BatchRequest): Promise<BatchReply> 
           return o;
       }
     });
-    if (process.env.DROPS_INTAKE_TRACE) {
+    if (TRACE) {
       const ms = (a: number, b: number) => (b - a).toFixed(1);
       console.log(`[intake] batch ${requests.length} in ${ms(started, written)} ms (prepare ${ms(received, started)}, receipts ${ms(written, performance.now())})`);
     }
