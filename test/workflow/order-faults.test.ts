@@ -67,7 +67,11 @@ describe(`${ORDERS} orders at 30% provider errors and timeouts`, () => {
       'every order to settle',
       async () => ((await stack.api.call('GET', `/v1/drops/${DROP}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined),
       12 * 60_000,
-    );
+    ).catch(async (err: Error) => {
+      // Say where it stood: orders still open, or every order final and the drop stuck after them.
+      const open = await sql<{ state: string; n: string }>`SELECT state, count(*) AS n FROM orders WHERE drop_id = ${DROP} GROUP BY state`.execute(stack.db);
+      throw new Error(`${err.message}; orders by state: ${JSON.stringify(open.rows)}`);
+    });
 
     const injected = stack.simulator.stats();
     expect(injected.payments.errors + injected.payments.timeouts + injected.payments.lostResponses).toBeGreaterThan(500);
