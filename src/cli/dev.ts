@@ -50,8 +50,8 @@ drops dev stack is up
   Temporal UI    ${stack.temporalUiUrl ?? '(external server)'}
   Providers      ${stack.providerUrl}   (SIMULATORS: payment, carriers, lockers)
   fault controls POST ${stack.providerUrl}/_sim/faults  {"provider": "all" | "payments" | "lockers" | "carrier:swiftship", "errorRate": 0.1, "down": true, …}
-  Postgres       ${stack.databaseUrl.replace(/\/\/[^@]*@/, '//')}
-  reconcile      drops reconcile <dropId> --provider ${stack.providerUrl}   (DATABASE_URL: the Postgres above)
+  Postgres       ${stack.databaseUrl}   (this machine's own dev server: its credentials are the local defaults)
+  reconcile      drops reconcile <dropId> --database ${stack.databaseUrl} --provider ${stack.providerUrl}
   ops key        ${stack.secrets.opsApiKey}
   support key    ${stack.secrets.supportApiKey}
 Ctrl-C stops everything.`);

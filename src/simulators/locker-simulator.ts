@@ -121,7 +121,13 @@ export class LockerSimulator {
     const r = Router();
     r.use(express.json());
     r.post('/:nodeId/open', (req, res) => {
-      const result = this.open(req.params.nodeId, String(req.body?.claim_code ?? ''));
+      const code: unknown = req.body?.claim_code;
+      if (typeof code !== 'string' || code === '') {
+        // A malformed request is not a wrong code: say what is missing.
+        res.status(400).json({ error: { code: 'invalid_request', message: 'claim_code (the claim code as a string) is required' } });
+        return;
+      }
+      const result = this.open(req.params.nodeId, code);
       res.status(result.status).json(result.body);
     });
     return r;
