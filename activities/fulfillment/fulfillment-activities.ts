@@ -92,7 +92,24 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
         for (const order of page) {
           for (const carrierId of order.label_carriers_tried) {
             const carrier = carrierById(carrierId);
-            for (const label of await askAgainOnTransientFailure(() => carrier.listLabels(order.order_id))) {
+            let labels: Awaited<ReturnType<typeof carrier.listLabels>>;
+            try {
+              labels = await askAgainOnTransientFailure(() => carrier.listLabels(order.order_id));
+            } catch (err) {
+              // A carrier that refuses to list an order's labels must not fail the drop: support checks it.
+              if (!(err instanceof ProviderRejectedError)) throw err;
+              flagged += 1;
+              await openException(db, {
+                dropId: input.dropId,
+                orderId: order.order_id,
+                kind: 'stray_label',
+                detail: `${carrierId} would not list this order's labels (${err.message}); check for a label bought twice and claim its refund`,
+                slaMinutes: STRAY_LABEL_SLA_MINUTES,
+                dedupeKey: `stray-label-check:${carrierId}:${order.order_id}`,
+              });
+              continue;
+            }
+            for (const label of labels) {
               if (label.labelId === order.label_id) continue;
               try {
                 await askAgainOnTransientFailure(() => carrier.voidLabel(label.labelId));
