@@ -5,7 +5,8 @@ import type { DropsApiClient } from './api-client';
  * HTTP and the simulators' controls (`/_sim/...`). Used by `drops record-histories`.
  *
  * - `branches` (pay after win, missed pickup `reship`; region `west` has no node):
- *   shipped (west), reshipped (missed pickup), declined (card declined at the pay page), and
+ *   shipped (west), reshipped (missed pickup), declined (card declined at the pay page, no other
+ *   card tried: final at the pay window's end), and
  *   needs_support: support asks for a refund while the payment provider is down, the
  *   compensation fails, the order waits for support; once the provider is back (and, when
  *   `holdSupportUntil` is given, once it says so) support's next refund finishes it `refunded`.
@@ -121,7 +122,10 @@ export async function runOrderBranches(o: {
     units: 4,
     priceCents: 1500,
     nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 4 }],
-    windows: { registrationSeconds: 120, paymentSeconds: 30, pickupSeconds: 8, postMortemDelaySeconds: 1 },
+    // The pickup window outlasts the pay window by a wide margin: the support order must still be
+    // awaiting pickup once the declined order is final, and a decline is only final at the pay
+    // window's end (patch payment-states), so support's refund cannot start before that.
+    windows: { registrationSeconds: 120, paymentSeconds: 30, pickupSeconds: 90, postMortemDelaySeconds: 1 },
     policies: { missedPickup: 'reship' },
   });
   const [shipped, reshipped, declined, support] = (await register(branchesDropId, ['west', 'north', 'north', 'north'])) as [
@@ -139,7 +143,8 @@ export async function runOrderBranches(o: {
     if (paid.status !== 200) throw new Error(`checkout answered ${paid.status}`);
   }
   const waiting = await orderIn(branchesDropId, support, 'awaiting_pickup');
-  // The others are past every payment call before the provider goes down.
+  // The others are past every payment call before the provider goes down: the declined order
+  // cancels its intent at the pay window's end (its decline alone is not final).
   await orderIn(branchesDropId, declined, 'declined');
   await orderIn(branchesDropId, shipped, 'shipped');
   await orderIn(branchesDropId, reshipped, 'awaiting_pickup', 'shipped');
