@@ -12,7 +12,7 @@ import { askAgainOnTransientFailure, failFastOnRejection } from '../provider-err
 /** Idempotency keys come from business ids, never from a run id: a reset must not pay twice. */
 const key = (dropId: string, orderId: string, step: string) => `drop:${dropId}:order:${orderId}:${step}:v1`;
 
-/** A card hold we could not void once the drop settled: support releases it by hand within a day. */
+/** A card hold or intent the provider will not settle for us: support checks it by hand within a day. */
 const HOLD_VOID_SLA_MINUTES = 24 * 60;
 
 export const ledgerAccounts = {
@@ -97,7 +97,22 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
      */
     async cancelPaymentIntent(input: { dropId: string; orderId: string; paymentIntentId: string }) {
       const retrieve = () => failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
-      const intent = await retrieve();
+      const intent = await payments.retrievePaymentIntent(input.paymentIntentId).catch(async (err: unknown) => {
+        if (!(err instanceof ProviderRejectedError && err.status === 404)) return retrieve();
+        // The provider has no such intent (it lost it, or it belongs to another account): no
+        // money can move on it, so there is nothing to void. Support is told, since it should
+        // not happen; the compensation goes on instead of waiting on an undo that cannot succeed.
+        await openException(db, {
+          dropId: input.dropId,
+          orderId: input.orderId,
+          kind: 'payment_record_missing',
+          detail: `the payment provider does not know payment intent ${input.paymentIntentId} (${err.message}); treated as voided`,
+          slaMinutes: HOLD_VOID_SLA_MINUTES,
+          dedupeKey: `payment-record-missing:${input.paymentIntentId}`,
+        });
+        return null;
+      });
+      if (intent === null) return { outcome: 'canceled' as const };
       if (intent.status === 'succeeded') return { outcome: 'already_paid' as const };
       // The bank is still deciding an attempt made inside the window: it cannot be canceled;
       // the order waits for it to settle.

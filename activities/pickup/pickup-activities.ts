@@ -1,4 +1,5 @@
 import { issueClaimCode } from '../../src/domain/claim-code';
+import { ProviderRejectedError } from '../../src/integrations/providers';
 import type { ActivityDeps } from '../deps';
 import { failFastOnRejection } from '../provider-errors';
 
@@ -27,7 +28,16 @@ export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
     },
 
     async releaseCompartment(input: { nodeId: string; reservationId: string }) {
-      await failFastOnRejection(() => lockers.releaseCompartment(input));
+      await failFastOnRejection(async () => {
+        try {
+          await lockers.releaseCompartment(input);
+        } catch (err) {
+          // The locker has no such reservation: nothing is held, so this undo is done. (Where it
+          // matters whether the unit left, releaseCompartmentUnlessPickedUp still refuses.)
+          if (err instanceof ProviderRejectedError && err.status === 404) return;
+          throw err;
+        }
+      });
     },
 
     /**

@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { requireRole } from '../auth';
 import { ApiError, parseInput as parse } from '../errors';
-import { dropIdParam, extendSchema, issuePassesSchema, launchDropSchema } from '../schemas';
+import { dropIdParam, extendSchema, issuePassesSchema, launchDropSchema, noBodySchema } from '../schemas';
 import { controlDrop, getDropView, launchDrop, type DropControl } from '../../src/services/drops';
 import { drawRecordChunks } from '../../src/services/draw-record';
 import { issuePasses } from '../../src/services/registration';
@@ -33,6 +33,7 @@ export function dropRoutes(deps: ServiceDeps): Router {
   for (const action of ['close', 'pause', 'resume', 'extend'] as DropControl[]) {
     r.post(`/v1/drops/:dropId/${action}`, ops, async (req, res) => {
       const { dropId } = parse(dropIdParam, req.params);
+      if (action !== 'extend') parse(noBodySchema, req.body);
       const seconds = action === 'extend' ? parse(extendSchema, req.body).seconds : undefined;
       res.json(await controlDrop(deps, dropId, action, seconds));
     });

@@ -44,10 +44,13 @@ export function ratio(part: number, whole: number): number {
   return whole === 0 ? 0 : Math.round((part / whole) * 10_000) / 10_000;
 }
 
+/** Ops-typed text as Markdown text: one line, every Markdown and HTML metacharacter escaped. */
+export const mdText = (s: string) => s.replace(/\s+/g, ' ').replace(/[\\`*_{}[\]()<>#+\-.!|~&]/g, (ch) => `\\${ch}`);
+
 export function renderMarkdown(r: PostMortem): string {
   const c = r.counts;
   const lines = [
-    `# Post-mortem: ${r.name} (${r.dropId})`,
+    `# Post-mortem: ${mdText(r.name)} (${r.dropId})`,
     '',
     `Generated ${r.generatedAt}.`,
     '',

@@ -41,7 +41,12 @@ export async function authorizeEntry(deps: ServiceDeps, dropId: string, entryId:
     }
     held = (await findAuthorization(deps.db, dropId, entryId))!;
   }
-  const intent = await deps.payments.retrievePaymentIntent(held.payment_intent_id).catch(() => null);
+  // The pay link comes from the provider: when it does not answer, say so (503) rather than
+  // answer a hold with no link that looks final.
+  const intent = await deps.payments.retrievePaymentIntent(held.payment_intent_id).catch((err: unknown) => {
+    if (err instanceof ProviderRejectedError) throw unprocessable('payment_rejected', 'the payment provider refused to show the authorization');
+    throw unavailable('payment_provider_unavailable', 'the payment provider did not answer; try again', 2);
+  });
   return {
     dropId,
     entryId,

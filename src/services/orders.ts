@@ -3,6 +3,7 @@ import { FINAL_STATES, findOrder } from '../db/repositories/orders';
 import {
   STEPS_UNDER_WAY,
   allowedResolveActions,
+  orderStatusQuery,
   orderWorkflowId,
   resolveRefusal,
   resolveOrderUpdate,
@@ -28,10 +29,14 @@ export async function resolveOrder(deps: ServiceDeps, orderId: string, action: R
     throw conflict('invalid_action', refusal, { allowed: allowedResolveActions(order.state as OrderWorkflowState), ...(stepUnderWay && { stepUnderWay }) });
   }
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));
+  // The workflow's own state first: it is final a moment before the read model says so.
+  const currentState = async () =>
+    (await handle.query(orderStatusQuery).then((s) => s.state as string, () => undefined)) ?? (await findOrder(deps.db, orderId))?.state ?? order.state;
   const result = await messageWorkflow(() => handle.executeUpdate(resolveOrderUpdate, { args: [{ action, note, actor: 'support' }] }), {
     rejectedCode: 'invalid_action',
     goneCode: 'order_final',
-    gone: async () => settled((await findOrder(deps.db, orderId))?.state ?? order.state),
+    gone: async () => settled(await currentState()),
+    finalNow: async () => (FINAL_STATES as readonly string[]).includes(await currentState()),
   });
   return { orderId, state: result.state };
 }

@@ -14,6 +14,11 @@ export interface Refusal {
   goneCode: string;
   /** Why it is gone, in the caller's terms (e.g. "drop is completed"), read from the read model. */
   gone: () => Promise<string>;
+  /**
+   * A validator's refusal that raced the target's end (the order became final between our read
+   * and the Update): answered with `goneCode` and `gone()` when this says the target is final now.
+   */
+  finalNow?: () => Promise<boolean>;
 }
 
 /**
@@ -29,6 +34,8 @@ export async function messageWorkflow<T>(send: () => Promise<T>, refusal: Refusa
     return await send();
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
+      const refusedByValidator = (err.cause as { type?: string } | undefined)?.type === 'InvalidAction';
+      if (refusedByValidator && refusal.finalNow && (await refusal.finalNow())) throw conflict(refusal.goneCode, await refusal.gone());
       const reason = err.cause?.message ?? err.message;
       throw conflict(refusal.rejectedCode, refusal.explain ? refusal.explain(reason) : reason);
     }

@@ -74,6 +74,14 @@ function handleMessages(order: OrderRun): void {
       order.supportRequest ??= request;
       // Answer once the main flow has acted on the request.
       await condition(() => FINAL_ORDER_STATES.includes(order.state) || (order.state === 'needs_support' && order.supportRequest === undefined));
+      // A refund whose compensation failed (again) leaves the order waiting for support: say
+      // so, rather than answer as if the refund had been done.
+      if (request.action === 'refund' && order.state === 'needs_support' && patched('refund-outcome-told')) {
+        throw ApplicationFailure.nonRetryable(
+          'refund was not carried out: the compensation failed (see the order\'s compensation_failed exception); the order still waits for support',
+          'ActionNotApplied',
+        );
+      }
       if (contradicts(request.action, order.state) && patched('pickup-explicit-steps')) {
         throw ApplicationFailure.nonRetryable(
           `${request.action} was not carried out: ${order.supportRefusal ?? `the order ended ${order.state}`}`,
