@@ -6,8 +6,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  */
 export const SIGNATURE_TOLERANCE_SECONDS = 300;
 
-export function signWebhook(secret: string, rawBody: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`, 'utf8').digest('hex');
+export function signWebhook(secret: string, rawBody: Buffer | string, unixSeconds: number): string {
+  const mac = createHmac('sha256', secret).update(`${unixSeconds}.`, 'utf8').update(rawBody).digest('hex');
   return `t=${unixSeconds},v1=${mac}`;
 }
 
@@ -33,8 +33,9 @@ export function verifyWebhook(
   // A replay of an old delivery, or a timestamp from the future: both refused.
   if (nowSeconds - t > toleranceSeconds) return { ok: false, reason: 'stale' };
   if (t - nowSeconds > toleranceSeconds) return { ok: false, reason: 'future' };
-  const body = typeof rawBody === 'string' ? rawBody : rawBody.toString('utf8');
-  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.${body}`, 'utf8').digest('hex'), 'utf8');
+  // Over the exact bytes: decoding first would turn bytes that are not UTF-8 into U+FFFD and
+  // refuse a body the provider signed correctly.
+  const expected = Buffer.from(createHmac('sha256', secret).update(`${t}.`, 'utf8').update(rawBody).digest('hex'), 'utf8');
   const matches = candidates.some((c) => {
     const given = Buffer.from(c, 'utf8');
     return given.length === expected.length && timingSafeEqual(given, expected);

@@ -20,6 +20,13 @@ describe('webhook signatures', () => {
     expect(verifyWebhook(signWebhook(SECRET, BODY, NOW), reserialised, SECRET, NOW)).toEqual({ ok: false, reason: 'mismatch' });
   });
 
+  it('signs and checks the exact bytes, also bytes that are not UTF-8', () => {
+    const bytes = Buffer.concat([Buffer.from('{"id":"evt_2","note":"'), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    expect(verifyWebhook(signWebhook(SECRET, bytes, NOW), bytes, SECRET, NOW)).toEqual({ ok: true });
+    // The same text with the bad bytes decoded to U+FFFD is another body.
+    expect(verifyWebhook(signWebhook(SECRET, bytes, NOW), bytes.toString('utf8'), SECRET, NOW)).toEqual({ ok: false, reason: 'mismatch' });
+  });
+
   it('rejects a missing or malformed header', () => {
     expect(verifyWebhook(undefined, BODY, SECRET, NOW)).toEqual({ ok: false, reason: 'missing' });
     expect(verifyWebhook('garbage', BODY, SECRET, NOW)).toEqual({ ok: false, reason: 'malformed' });
