@@ -10,6 +10,7 @@ import { benchLog, startBenchStack } from './bench-stack';
 import { waitForPhase } from './intake';
 import { createTrivialActivities } from './trivial/activities';
 import { dropWorkflowId } from '../workflows/definitions';
+import { FINAL_ORDER_STATES } from '../src/domain/order/order-states';
 
 const REGIONS = ['north', 'south', 'east', 'west'];
 
@@ -108,7 +109,7 @@ export async function runOrdersBench({ orders }: { orders: number }): Promise<nu
     // From allocation done (every winner has an order) to every order final.
     const count = async () => {
       const r = await sql<{ total: string; open: string }>`
-        SELECT count(*) AS total, count(*) FILTER (WHERE state NOT IN ('unpaid','declined','picked_up','shipped','refunded','credited')) AS open
+        SELECT count(*) AS total, count(*) FILTER (WHERE state <> ALL(${[...FINAL_ORDER_STATES]})) AS open
         FROM orders WHERE drop_id = ${dropId}`.execute(stack.db);
       return { total: Number(r.rows[0]!.total), open: Number(r.rows[0]!.open) };
     };

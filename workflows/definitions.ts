@@ -1,9 +1,11 @@
 /**
  * Messages and shapes shared by the workflows, the activities and the API.
- * Workflow-safe: imports only @temporalio/workflow and @temporalio/common.
+ * Workflow-safe: imports only @temporalio/workflow, @temporalio/common and pure domain modules.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+// Pure domain modules (no imports of their own), bundled into the workflows.
+import { FINAL_ORDER_STATES, type OrderState } from '../src/domain/order/order-states';
 
 // ---- ids ------------------------------------------------------------------------------------
 
@@ -94,26 +96,9 @@ export interface OrderWorkflowInput {
   paymentMode?: PaymentMode;
 }
 
-export type OrderWorkflowState =
-  | 'created'
-  | 'awaiting_payment'
-  | 'paid'
-  | 'awaiting_pickup'
-  | 'needs_support'
-  // a step the workflow has committed to and is carrying out (not final; support waits for its end)
-  | 'refunding_by_support'
-  | 'refunding_missed_pickup'
-  | 'reshipping_missed_pickup'
-  | 'crediting_missed_pickup'
-  | 'unpaid'
-  | 'picked_up'
-  | 'shipped'
-  | 'refunded'
-  | 'declined'
-  | 'credited';
-
-/** Every winner ends in exactly one of these. */
-export const FINAL_ORDER_STATES: readonly OrderWorkflowState[] = ['unpaid', 'picked_up', 'shipped', 'refunded', 'declined', 'credited'];
+/** The order's states and its final ones: defined once, in the domain (pure, workflow-safe). */
+export type OrderWorkflowState = OrderState;
+export { FINAL_ORDER_STATES };
 
 export interface PaymentSucceeded {
   paymentIntentId: string;

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { OrderState } from '../domain/order/order-states';
 
 /** Kysely table types. The migrations in ./migrations are the source of truth for the SQL. */
 
@@ -104,24 +105,8 @@ export interface EntrantContactsTable {
   phone: string | null;
 }
 
-export type OrderState =
-  | 'created'
-  | 'awaiting_payment'
-  | 'paid'
-  | 'awaiting_pickup'
-  | 'needs_support'
-  // a committed step under way (workflows/definitions.ts STEPS_UNDER_WAY)
-  | 'refunding_by_support'
-  | 'refunding_missed_pickup'
-  | 'reshipping_missed_pickup'
-  | 'crediting_missed_pickup'
-  // final states: every winner ends in exactly one of these
-  | 'unpaid'
-  | 'picked_up'
-  | 'shipped'
-  | 'refunded'
-  | 'declined'
-  | 'credited';
+/** The order's states: defined once, in the domain. */
+export type { OrderState };
 
 export interface OrdersTable {
   order_id: string;

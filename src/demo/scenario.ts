@@ -1,4 +1,5 @@
 import { DropsApiClient, mapLimit, seededRandom } from './api-client';
+import { isFinalOrderState } from '../domain/order/order-states';
 
 /**
  * A scripted drop driven only through public HTTP: ops launch and close it, simulated entrants
@@ -37,7 +38,6 @@ export interface ScenarioResult {
   promoted: number;
 }
 
-const TERMINAL = new Set(['unpaid', 'declined', 'picked_up', 'shipped', 'refunded', 'credited']);
 const RELEASED = new Set(['unpaid', 'declined']);
 
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
@@ -137,7 +137,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         const order = body.order;
         if (!order) return;
         if (body.status === 'promoted') promotedSeen.add(w.entryId);
-        if (TERMINAL.has(order.state)) {
+        if (isFinalOrderState(order.state)) {
           done.add(w.entryId);
           if (RELEASED.has(order.state)) released.add(w.entryId);
           return;

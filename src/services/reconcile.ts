@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../db/connection';
-import { FINAL_STATES } from '../db/repositories/orders';
+import { isFinalOrderState, type OrderState, ORDER_STATES_KEEPING_PAYMENT, ORDER_STATES_RETURNING_PAYMENT } from '../domain/order/order-states';
 import { ProviderRejectedError, type PaymentProvider } from '../integrations/providers';
 import { ledgerAccounts } from '../../activities/payment/payment-activities';
 
@@ -28,7 +28,7 @@ export interface ReconcileReport {
 
 interface OrderMoney {
   order_id: string;
-  state: string;
+  state: OrderState;
   amount_cents: number;
   captured: string;
   refunded: string;
@@ -85,7 +85,7 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     const ledgerChargedBack = Number(o.charged_back);
     const ledgerCaptured = Number(o.captured);
     const ledgerRefunded = Number(o.refunded);
-    if (!FINAL_STATES.includes(o.state as (typeof FINAL_STATES)[number])) unsettledOrders += 1;
+    if (!isFinalOrderState(o.state)) unsettledOrders += 1;
     if (charges.length > 1 || providerCaptured > o.amount_cents || ledgerCaptured > o.amount_cents) {
       doubleCharges += 1;
       mismatches.push(`${o.order_id}: charged more than once (provider ${providerCaptured}, ledger ${ledgerCaptured}, price ${o.amount_cents})`);
@@ -105,8 +105,8 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     // The final state says where the money must be. A chargeback on a kept order is a loss
     // (the ledger shows it), not money misplaced.
     const net = providerCaptured - providerRefunded - providerChargedBack;
-    const keeps = ['picked_up', 'shipped', 'credited'].includes(o.state);
-    const returns = ['unpaid', 'declined', 'refunded'].includes(o.state);
+    const keeps = ORDER_STATES_KEEPING_PAYMENT.includes(o.state);
+    const returns = ORDER_STATES_RETURNING_PAYMENT.includes(o.state);
     if (keeps && net + providerChargedBack !== o.amount_cents) mismatches.push(`${o.order_id}: ${o.state} but the provider holds ${net} of ${o.amount_cents}`);
     if (returns && net !== 0) {
       if (o.state === 'refunded' && !refundMismatch) lostRefunds += 1;

@@ -3,11 +3,11 @@ import { verifyWebhook } from '../integrations/webhook-signature';
 import { invalid } from '../domain/errors';
 import { findTextProblem } from '../domain/storable-text';
 import { verifyClaimCode } from '../domain/claim-code';
+import { isFinalOrderState } from '../domain/order/order-states';
 import { advanceAuthorization, findAuthorizationByIntent } from '../db/repositories/authorizations';
 import { recordEvent } from '../db/repositories/events';
 import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
 import {
-  FINAL_STATES,
   advanceTracking,
   findOrder,
   findOrderByLabel,
@@ -218,7 +218,7 @@ async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Out
   // The order may not have written its reservation id yet: the workflow keeps the signal and
   // matches it once it has (a pickup for another reservation never counts).
   if (order.state === 'picked_up') return 'ignored';
-  if (FINAL_STATES.includes(order.state)) return pickupAfterSettlement(deps, event, order);
+  if (isFinalOrderState(order.state)) return pickupAfterSettlement(deps, event, order);
   try {
     await deps.temporal.workflow
       .getHandle(orderWorkflowId(order.drop_id, order.entry_id))
@@ -273,7 +273,7 @@ async function carrierEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
   if (!owner) return notPlacedYet(deps, 'carriers', event, `label ${labelId} names order ${named.orderId}, which does not exist`, named);
   // The label was bought but our write of its id has not happened yet (its answer timed out,
   // or the order is still shipping): ask the carrier to deliver it again.
-  if (!owner.label_id && !FINAL_STATES.includes(owner.state)) {
+  if (!owner.label_id && !isFinalOrderState(owner.state)) {
     return notPlacedYet(deps, 'carriers', event, `order ${owner.order_id} (${owner.state}) has not recorded label ${labelId} yet`, {
       orderId: owner.order_id,
       dropId: owner.drop_id,

@@ -1,11 +1,10 @@
 import { sql, type Kysely } from 'kysely';
+import { FINAL_ORDER_STATES } from '../../domain/order/order-states';
 import { chooseRoute, type Route } from '../../domain/routing';
 import type { Database, NewOrder, OrderRow, OrderState, OrdersTable } from '../schema';
 import type { Updateable } from 'kysely';
 
 type Q = Kysely<Database>;
-
-export const FINAL_STATES: readonly OrderState[] = ['unpaid', 'picked_up', 'shipped', 'refunded', 'declined', 'credited'];
 
 export async function insertOrders(db: Q, orders: NewOrder[]): Promise<void> {
   if (orders.length === 0) return;
@@ -70,7 +69,7 @@ export async function countUnsettledOrders(db: Q, dropId: string): Promise<numbe
     .selectFrom('orders')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('drop_id', '=', dropId)
-    .where('state', 'not in', FINAL_STATES)
+    .where('state', 'not in', FINAL_ORDER_STATES)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
