@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../db/connection';
 import { isFinalOrderState, type OrderState, ORDER_STATES_KEEPING_PAYMENT, ORDER_STATES_RETURNING_PAYMENT } from '../domain/order/order-states';
 import { ProviderRejectedError, type PaymentProvider } from '../integrations/providers';
+import { withRetries } from '../lib/retry';
 import { ledgerAccounts } from '../../activities/payment/payment-activities';
 
 /**
@@ -56,10 +57,11 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     SELECT -sum(l.amount_cents) AS total FROM ledger_lines l JOIN ledger_postings p ON p.posting_id = l.posting_id
     WHERE p.drop_id = ${dropId} AND l.account = ${ledgerAccounts.storeCredit(dropId)}`.execute(deps.db);
 
-  const { intents, refunds, disputes } = await withRetries(() => deps.payments.listDropPayments(dropId));
+  const { intents, refunds, disputes } = await readWithRetries(() => deps.payments.listDropPayments(dropId));
   // A lost dispute: the bank took the money back for the cardholder (a chargeback).
   const chargedBackByIntent = new Map<string, number>();
-  for (const d of disputes.filter((x) => x.status === 'lost')) chargedBackByIntent.set(d.paymentIntentId, (chargedBackByIntent.get(d.paymentIntentId) ?? 0) + d.amountCents);
+  for (const d of disputes.filter((x) => x.status === 'lost'))
+    chargedBackByIntent.set(d.paymentIntentId, (chargedBackByIntent.get(d.paymentIntentId) ?? 0) + d.amountCents);
   const refundedByIntent = new Map<string, number>();
   for (const r of refunds) refundedByIntent.set(r.paymentIntentId, (refundedByIntent.get(r.paymentIntentId) ?? 0) + r.amountCents);
   const chargesByOrder = new Map<string, Array<{ id: string; captured: number; refunded: number; chargedBack: number }>>();
@@ -156,16 +158,8 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
 }
 
 /** Providers fail now and then; a reconciliation asks again (reads only) before giving up. */
-async function withRetries<T>(read: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (err) {
-      if (attempt >= attempts || err instanceof ProviderRejectedError) throw err;
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-    }
-  }
-}
+const readWithRetries = <T>(read: () => Promise<T>): Promise<T> =>
+  withRetries(read, { attempts: 6, initialBackoffMs: 400, isFinal: (err) => err instanceof ProviderRejectedError });
 
 export function formatReconcile(r: ReconcileReport): string {
   const lines = [
