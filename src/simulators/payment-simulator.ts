@@ -34,7 +34,14 @@ export interface SimRefund {
   amount: number;
 }
 
-export type SimDisputeStatus = 'warning_needs_response' | 'warning_under_review' | 'warning_closed' | 'needs_response' | 'under_review' | 'won' | 'lost';
+export type SimDisputeStatus =
+  | 'warning_needs_response'
+  | 'warning_under_review'
+  | 'warning_closed'
+  | 'needs_response'
+  | 'under_review'
+  | 'won'
+  | 'lost';
 
 export interface SimDispute {
   id: string;
