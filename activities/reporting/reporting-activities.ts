@@ -6,7 +6,7 @@ import { recordEvent } from '../../src/db/repositories/events';
 import { balances } from '../../src/db/repositories/ledger';
 import { saveReport } from '../../src/db/repositories/reports';
 import type { ActivityDeps } from '../deps';
-import { ledgerAccounts } from '../payment/payment-activities';
+import { ledgerAccounts } from '../../src/domain/ledger-accounts';
 
 export function createReportingActivities({ db }: ActivityDeps) {
   return {

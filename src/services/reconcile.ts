@@ -3,7 +3,7 @@ import type { Db } from '../db/connection';
 import { isFinalOrderState, type OrderState, ORDER_STATES_KEEPING_PAYMENT, ORDER_STATES_RETURNING_PAYMENT } from '../domain/order/order-states';
 import { ProviderRejectedError, type PaymentProvider } from '../integrations/providers';
 import { withRetries } from '../lib/retry';
-import { ledgerAccounts } from '../../activities/payment/payment-activities';
+import { ledgerAccounts } from '../domain/ledger-accounts';
 
 /**
  * Compares our double-entry ledger with the payment provider's own records for one drop:

@@ -7,13 +7,7 @@ import { isFinalOrderState } from '../domain/order/order-states';
 import { advanceAuthorization, findAuthorizationByIntent } from '../db/repositories/authorizations';
 import { recordEvent } from '../db/repositories/events';
 import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
-import {
-  advanceTracking,
-  findOrder,
-  findOrderByLabel,
-  findOrderByPaymentIntent,
-  findOrderByReservation,
-} from '../db/repositories/orders';
+import { advanceTracking, findOrder, findOrderByLabel, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
 import { metadataOf, notPlacedYet } from './webhook-placement';
 import {
   orderWorkflowId,
@@ -23,7 +17,8 @@ import {
   pickupCompletedSignal,
   type PaymentDisputed,
 } from '../../workflows/definitions';
-import { postChargeback } from '../../activities/payment/payment-activities';
+import { postChargeback } from './payment-ledger';
+import { exceptionKeys } from '../domain/idempotency-keys';
 import type { ServiceDeps } from './deps';
 
 export type WebhookProvider = 'payments' | 'carriers' | 'lockers';
@@ -144,7 +139,7 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
     case 'charge.dispute.closed': {
       const order = await findOrderByPaymentIntent(deps.db, String(object.payment_intent ?? ''));
       if (!order) return 'ignored';
-      const disputeKey = `dispute:${String(object.id)}`;
+      const disputeKey = exceptionKeys.dispute(String(object.id));
       if (event.type === 'charge.dispute.updated') {
         // under_review and the like: the order hears of it below; nothing for support to add.
       } else if (event.type === 'charge.dispute.created') {
@@ -169,7 +164,12 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
         kind: event.type,
         data: { disputeId: String(object.id), status: String(object.status) },
       });
-      await tellOrderOfDispute(deps, order, { paymentIntentId: String(object.payment_intent), disputeId: String(object.id), status: String(object.status), eventId: event.id });
+      await tellOrderOfDispute(deps, order, {
+        paymentIntentId: String(object.payment_intent),
+        disputeId: String(object.id),
+        status: String(object.status),
+        eventId: event.id,
+      });
       return 'delivered';
     }
     default:
@@ -211,7 +211,7 @@ async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Out
       kind: 'claim_code_rejected',
       detail: `locker ${String(event.data.node_id)} reported a pickup with a ${problem}`,
       slaMinutes: CLAIM_SLA_MINUTES,
-      dedupeKey: `locker-event:${event.id}`,
+      dedupeKey: exceptionKeys.lockerEvent(event.id),
     });
     return 'rejected';
   }
@@ -243,7 +243,7 @@ async function pickupAfterSettlement(deps: ServiceDeps, event: ProviderEvent, or
     kind: 'picked_up_after_settlement',
     detail: `locker ${String(event.data.node_id)} reports reservation ${String(event.data.reservation_id)} opened (event ${event.id}) after the order ended ${order.state}`,
     slaMinutes: CLAIM_SLA_MINUTES,
-    dedupeKey: `locker-event:${event.id}`,
+    dedupeKey: exceptionKeys.lockerEvent(event.id),
   });
   return 'exception' as const;
 }
@@ -288,7 +288,7 @@ async function carrierEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
     kind: 'stray_label',
     detail: `${carrier} label ${labelId} is ${step} but order ${owner.order_id} (${owner.state}) uses ${owner.label_id ?? 'no label'}; claim its refund or recover the parcel`,
     slaMinutes: STRAY_LABEL_SLA_MINUTES,
-    dedupeKey: `stray-label:${carrier}:${labelId}`,
+    dedupeKey: exceptionKeys.strayLabel(carrier, labelId),
   });
   return 'exception';
 }
