@@ -14,6 +14,7 @@ import {
 } from '../../workflows/definitions';
 import { countEntries } from '../db/repositories/entries';
 import { findDrop, insertDrop, listNodes } from '../db/repositories/drops';
+import { countOrdersByState } from '../db/repositories/orders';
 import { CAPTURE_ALLOWANCE_SECONDS, HOLD_VALIDITY_SECONDS, holdOutlivesValidity } from '../domain/payment-holds';
 import type { ServiceDeps } from './deps';
 import { messageWorkflow } from './workflow-messages';
@@ -120,12 +121,7 @@ export async function getDropView(deps: Pick<ServiceDeps, 'db'>, dropId: string)
   const [entries, nodes, orders] = await Promise.all([
     countEntries(deps.db, dropId),
     listNodes(deps.db, dropId),
-    deps.db
-      .selectFrom('orders')
-      .select(['state', (eb) => eb.fn.countAll<string>().as('n')])
-      .where('drop_id', '=', dropId)
-      .groupBy('state')
-      .execute(),
+    countOrdersByState(deps.db, dropId),
   ]);
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {

@@ -1,6 +1,7 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/connection';
-import { isFinalOrderState, type OrderState, ORDER_STATES_KEEPING_PAYMENT, ORDER_STATES_RETURNING_PAYMENT } from '../domain/order/order-states';
+import { findDrop } from '../db/repositories/drops';
+import { readReconcileFigures } from '../db/repositories/ledger';
+import { isFinalOrderState, ORDER_STATES_KEEPING_PAYMENT, ORDER_STATES_RETURNING_PAYMENT } from '../domain/order/order-states';
 import { ProviderRejectedError, type PaymentProvider } from '../integrations/providers';
 import { withRetries } from '../lib/retry';
 import { ledgerAccounts } from '../domain/ledger-accounts';
@@ -27,35 +28,10 @@ export interface ReconcileReport {
   reconciled: boolean;
 }
 
-interface OrderMoney {
-  order_id: string;
-  state: OrderState;
-  amount_cents: number;
-  captured: string;
-  refunded: string;
-  charged_back: string;
-}
 
 export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider }, dropId: string): Promise<ReconcileReport> {
   const clearing = ledgerAccounts.providerClearing;
-  const orders = await sql<OrderMoney>`
-    SELECT o.order_id, o.state, o.amount_cents,
-      coalesce(sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_captured'), 0) AS captured,
-      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_refunded'), 0) AS refunded,
-      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_charged_back'), 0) AS charged_back
-    FROM orders o
-    LEFT JOIN ledger_postings p ON p.order_id = o.order_id
-    LEFT JOIN ledger_lines l ON l.posting_id = p.posting_id AND l.account = ${clearing}
-    WHERE o.drop_id = ${dropId}
-    GROUP BY o.order_id, o.state, o.amount_cents`.execute(deps.db);
-  const unbalanced = await sql<{ n: string }>`
-    SELECT count(*) AS n FROM (
-      SELECT p.posting_id FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.posting_id
-      WHERE p.drop_id = ${dropId} GROUP BY p.posting_id HAVING sum(l.amount_cents) <> 0
-    ) x`.execute(deps.db);
-  const storeCredit = await sql<{ total: string | null }>`
-    SELECT -sum(l.amount_cents) AS total FROM ledger_lines l JOIN ledger_postings p ON p.posting_id = l.posting_id
-    WHERE p.drop_id = ${dropId} AND l.account = ${ledgerAccounts.storeCredit(dropId)}`.execute(deps.db);
+  const { orders, unbalanced, storeCredit } = await readReconcileFigures(deps.db, dropId, clearing, ledgerAccounts.storeCredit(dropId));
 
   const { intents, refunds, disputes } = await readWithRetries(() => deps.payments.listDropPayments(dropId));
   // A lost dispute: the bank took the money back for the cardholder (a chargeback).
@@ -122,7 +98,7 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
   }
 
   // Once the drop is over, no entrant's card may still carry a hold from it.
-  const drop = await deps.db.selectFrom('drops').select('phase').where('drop_id', '=', dropId).executeTakeFirst();
+  const drop = await findDrop(deps.db, dropId);
   const held = drop?.phase === 'completed' ? intents.filter((i) => i.status === 'authorized') : [];
   for (const i of held) mismatches.push(`${i.id}: a hold of ${i.amountCents} is still placed for ${i.orderId ?? 'no order'}`);
 

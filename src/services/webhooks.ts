@@ -6,6 +6,7 @@ import { verifyClaimCode } from '../domain/claim-code';
 import { isFinalOrderState } from '../domain/order/order-states';
 import { advanceAuthorization, findAuthorizationByIntent } from '../db/repositories/authorizations';
 import { recordEvent } from '../db/repositories/events';
+import { isWebhookEventHandled, markWebhookEventHandled } from '../db/repositories/webhook-events';
 import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
 import { advanceTracking, findOrder, findOrderByLabel, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
 import { metadataOf, notPlacedYet } from './webhook-placement';
@@ -71,20 +72,10 @@ export async function handleWebhook(
   if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data !== 'object' || event.data === null) {
     throw invalid('invalid_event', 'an event needs id, type and data');
   }
-  const seen = await deps.db
-    .selectFrom('webhook_events')
-    .select('event_id')
-    .where('provider', '=', provider)
-    .where('event_id', '=', event.id)
-    .executeTakeFirst();
-  if (seen) return { outcome: 'duplicate' };
+  if (await isWebhookEventHandled(deps.db, provider, event.id)) return { outcome: 'duplicate' };
 
   const outcome = await deliver(deps, provider, event);
-  await deps.db
-    .insertInto('webhook_events')
-    .values({ provider, event_id: event.id })
-    .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
-    .execute();
+  await markWebhookEventHandled(deps.db, provider, event.id);
   return { outcome };
 }
 

@@ -64,6 +64,16 @@ export async function savePayLink(db: Q, orderId: string, payLink: string): Prom
   await db.updateTable('orders').set({ pay_link: payLink }).where('order_id', '=', orderId).execute();
 }
 
+/** How many of the drop's orders are in each state. */
+export async function countOrdersByState(db: Q, dropId: string) {
+  return db
+    .selectFrom('orders')
+    .select(['state', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('drop_id', '=', dropId)
+    .groupBy('state')
+    .execute();
+}
+
 export async function countUnsettledOrders(db: Q, dropId: string): Promise<number> {
   const row = await db
     .selectFrom('orders')
