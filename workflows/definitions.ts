@@ -6,6 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 // Pure domain modules (no imports of their own), bundled into the workflows.
 import { FINAL_ORDER_STATES, type OrderState } from '../src/domain/order/order-states';
+import { MISSED_PICKUP_POLICIES, PAYMENT_MODES, type MissedPickupPolicy, type PaymentMode } from '../src/domain/drop/policies';
 
 // ---- ids ------------------------------------------------------------------------------------
 
@@ -31,17 +32,8 @@ export interface DropWindows {
   postMortemDelaySeconds: number;
 }
 
-/**
- * How winners pay: `pay_after_win` (a pay link and a pay window after the draw) or
- * `authorize_at_entry` (a hold on the card at registration, captured for winners, voided for
- * everyone else once the drop settles).
- */
-export type PaymentMode = 'pay_after_win' | 'authorize_at_entry';
-export const PAYMENT_MODES: readonly PaymentMode[] = ['pay_after_win', 'authorize_at_entry'];
-
-/** What happens when a paid winner misses the pickup window (published with the drop). */
-export type MissedPickupPolicy = 'refund' | 'reship' | 'credit';
-export const MISSED_PICKUP_POLICIES: readonly MissedPickupPolicy[] = ['refund', 'reship', 'credit'];
+/** The payment modes and missed-pickup policies: defined once, in the domain (pure, workflow-safe). */
+export { MISSED_PICKUP_POLICIES, PAYMENT_MODES, type MissedPickupPolicy, type PaymentMode };
 
 export interface DropWorkflowInput {
   dropId: string;
