@@ -7,6 +7,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 // Pure domain modules (no imports of their own), bundled into the workflows.
 import { FINAL_ORDER_STATES, type OrderState } from '../src/domain/order/order-states';
 import { MISSED_PICKUP_POLICIES, PAYMENT_MODES, type MissedPickupPolicy, type PaymentMode } from '../src/domain/drop/policies';
+import type { DropWorkflowPhase } from '../src/domain/drop/phases';
+import { isDisputeOpen } from '../src/domain/payment/disputes';
 
 // ---- ids ------------------------------------------------------------------------------------
 
@@ -44,14 +46,8 @@ export interface DropWorkflowInput {
   winners?: number;
 }
 
-export type DropWorkflowPhase =
-  | 'announcing'
-  | 'registration'
-  | 'paused'
-  | 'allocating'
-  | 'settling'
-  | 'post_mortem_pending'
-  | 'completed';
+/** The drop workflow's phases: defined once, in the domain, with the row's. */
+export type { DropWorkflowPhase };
 
 export interface DropStatus {
   phase: DropWorkflowPhase;
@@ -114,8 +110,8 @@ export interface PaymentDisputed {
   eventId: string;
 }
 
-/** A dispute the bank has not decided yet: our refund must wait (Stripe refuses it anyway). */
-export const isOpenDisputeStatus = (status: string): boolean => !['won', 'lost', 'warning_closed'].includes(status);
+/** A dispute the bank has not decided yet: our refund must wait (defined once, in the domain). */
+export const isOpenDisputeStatus = isDisputeOpen;
 
 export interface PickupCompleted {
   nodeId: string;

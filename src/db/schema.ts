@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { DropPhase } from '../domain/drop/phases';
 import type { OrderState } from '../domain/order/order-states';
 
 /** Kysely table types. The migrations in ./migrations are the source of truth for the SQL. */
@@ -6,14 +7,8 @@ import type { OrderState } from '../domain/order/order-states';
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
-export type DropPhase =
-  | 'scheduled'
-  | 'registration'
-  | 'paused'
-  | 'allocating'
-  | 'settling'
-  | 'post_mortem_pending'
-  | 'completed';
+/** The drop's phases: defined once, in the domain. */
+export type { DropPhase };
 
 export interface DropsTable {
   drop_id: string;
