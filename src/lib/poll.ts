@@ -58,3 +58,12 @@ export async function pollUntil<T>(what: string, check: Check<T>, o: PollOptions
   const cause = outcome.lastError !== undefined ? `: ${String(outcome.lastError)}` : '';
   throw new Error(`timed out${after} waiting for ${what}${cause}`);
 }
+
+/** `p`, or a rejection with `lateMessage` once `ms` pass first (`p` itself is not stopped). */
+export function withDeadline<T>(p: Promise<T>, ms: number, lateMessage = `no answer in ${ms} ms`): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(lateMessage)), ms);
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
