@@ -65,17 +65,12 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Te
   if (opts.port !== 'free') return startOnPort(opts, opts.port);
   // A port found free can be handed to another process's outgoing connection before the
   // server binds it (seen once in a few dozen starts on a busy machine).
-  return withRetries(
-    async () => {
-      try {
-        return await startOnPort(opts, await (opts.pickPort ?? freePort)());
-      } catch (err) {
-        if (err instanceof PortTakenError) opts.log(`${err.message}; starting Temporal on another port`);
-        throw err;
-      }
-    },
-    { attempts: 3, initialBackoffMs: 0, isFinal: (err) => !(err instanceof PortTakenError) },
-  );
+  return withRetries(async () => startOnPort(opts, await (opts.pickPort ?? freePort)()), {
+    attempts: 3,
+    initialBackoffMs: 0,
+    isFinal: (err) => !(err instanceof PortTakenError),
+    onRetry: (err) => opts.log(`${(err as Error).message}; starting Temporal on another port`),
+  });
 }
 
 /** The server exited because its port was taken: another port may succeed. */

@@ -9,6 +9,8 @@ export interface RetryOptions {
   maxBackoffMs?: number;
   /** Errors that asking again cannot fix (e.g. a provider's definite "no"): thrown at once. */
   isFinal?: (err: unknown) => boolean;
+  /** Told of each failure that will be asked again (not of the last one, which is thrown). */
+  onRetry?: (err: unknown, attempt: number) => void;
 }
 
 /**
@@ -23,6 +25,7 @@ export async function withRetries<T>(call: () => Promise<T>, o: RetryOptions = {
       return await call();
     } catch (err) {
       if (attempt >= attempts || o.isFinal?.(err)) throw err;
+      o.onRetry?.(err, attempt);
       await pause(Math.min(backoffMs, o.maxBackoffMs ?? Infinity));
       backoffMs *= 2;
     }
