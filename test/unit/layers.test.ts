@@ -67,7 +67,12 @@ function importsOf(file: string): Import[] {
   for (const m of source.matchAll(/^\s*(import|export)\s+(type\s+)?([^;'"]*?)\s*from\s*['"]([^'"]+)['"]/gm)) {
     const names = m[3]!;
     // `import { type A, type B } from` is type-only too.
-    const allTypes = /^\{[^}]*\}$/.test(names) && names.slice(1, -1).split(',').every((n) => n.trim() === '' || /^type\s/.test(n.trim()));
+    const allTypes =
+      /^\{[^}]*\}$/.test(names) &&
+      names
+        .slice(1, -1)
+        .split(',')
+        .every((n) => n.trim() === '' || /^type\s/.test(n.trim()));
     add(m[4]!, Boolean(m[2]) || allTypes, m[0]);
   }
   for (const m of source.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) add(m[1]!, false, m[0]);

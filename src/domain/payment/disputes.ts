@@ -4,14 +4,7 @@
  * its end (`lost`: the bank returned the money to the cardholder, a chargeback).
  * Pure and workflow-safe (no imports).
  */
-export type DisputeStatus =
-  | 'warning_needs_response'
-  | 'warning_under_review'
-  | 'warning_closed'
-  | 'needs_response'
-  | 'under_review'
-  | 'won'
-  | 'lost';
+export type DisputeStatus = 'warning_needs_response' | 'warning_under_review' | 'warning_closed' | 'needs_response' | 'under_review' | 'won' | 'lost';
 
 /**
  * A dispute the bank has not decided yet (it may still go either way): the charge must not be
