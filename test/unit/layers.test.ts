@@ -125,6 +125,11 @@ describe('layers', () => {
     expect(upwardImports(imports)).toEqual([]);
   });
 
+  it('lets the API reach the repositories only through the services (api → services → repositories)', () => {
+    const skipping = imports.filter((i) => i.from.startsWith('api/') && i.to.startsWith('src/db/') && !i.typeOnly).map((i) => `${i.from}: ${i.text}`);
+    expect(skipping).toEqual([]);
+  });
+
   it('reports an upward import, and a value import where only a type-only one is excepted', () => {
     const at = (from: string, to: string, typeOnly: boolean): Import => ({ from, to, typeOnly, text: `import … from '${to}'` });
     expect(
