@@ -62,6 +62,10 @@ const workflowRestrictedImports = {
         '**/src/simulators/**',
         '**/src/devstack/**',
         '**/src/cli/**',
+        '**/src/worker/**',
+        '**/src/demo/**',
+        // Timers and retries (setTimeout): never in workflow code, which waits with sleep()/condition().
+        '**/src/lib/**',
         '**/src/config',
       ],
       message: 'Workflow code may import only types from the activities and the rest of the app; the work itself runs in activities.',

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { ProviderRejectedError } from '../src/integrations/providers';
+import { withRetries } from '../src/lib/retry';
 
 /** A provider's definite "no" will not change on retry: fail the activity for good. */
 export async function failFastOnRejection<T>(call: () => Promise<T>): Promise<T> {
@@ -18,13 +19,6 @@ export async function failFastOnRejection<T>(call: () => Promise<T>): Promise<T>
  * again a few times in place, so one flaky call does not throw away the page's progress.
  * A definite "no" is not retried.
  */
-export async function askAgainOnTransientFailure<T>(call: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await call();
-    } catch (err) {
-      if (attempt >= attempts || err instanceof ProviderRejectedError) throw err;
-      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 3_000)));
-    }
-  }
+export function askAgainOnTransientFailure<T>(call: () => Promise<T>, attempts = 6): Promise<T> {
+  return withRetries(call, { attempts, initialBackoffMs: 200, maxBackoffMs: 3_000, isFinal: (err) => err instanceof ProviderRejectedError });
 }

@@ -9,6 +9,7 @@ import { poolOf, type Db } from '../src/db/connection';
 import { rankingChunks } from '../src/db/repositories/draws';
 import { DropsApiClient } from '../src/demo/api-client';
 import { verifyDrawRecord, type DrawRecord } from '../src/domain/draw/record';
+import { pollUntil } from '../src/lib/poll';
 import { PROJECT_ROOT } from '../src/devstack/stack';
 import { dropWorkflowId } from '../workflows/definitions';
 import { benchLog, startBenchStack } from './bench-stack';
@@ -62,12 +63,14 @@ export async function runDrawBench({ entries, units }: { entries: number; units:
     const t0 = performance.now();
     const closed = await api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' });
     if (closed.status !== 200) throw new Error(`close failed: ${closed.status} ${JSON.stringify(closed.body)}`);
-    for (;;) {
-      const done = await stack.db.selectFrom('draws').select('completed_at').where('drop_id', '=', dropId).executeTakeFirst();
-      if (done?.completed_at) break;
-      if (performance.now() - t0 > 600_000) throw new Error('draw did not finish in 10 minutes');
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await pollUntil(
+      'the draw to finish',
+      async () => (await stack.db.selectFrom('draws').select('completed_at').where('drop_id', '=', dropId).executeTakeFirst())?.completed_at,
+      {
+        timeoutMs: 600_000,
+        intervalMs: 20,
+      },
+    );
     const ms = performance.now() - t0;
     log(`draw written in ${ms.toFixed(0)} ms (SQL baseline ${baselineMs.toFixed(0)} ms)`);
 

@@ -6,6 +6,8 @@ import { DropsApiClient } from '../src/demo/api-client';
 import { readToolingConfig, secretsEnv } from '../src/config';
 import { freePort } from '../src/devstack/ports';
 import { PROJECT_ROOT } from '../src/devstack/stack';
+import { findDrop } from '../src/db/repositories/drops';
+import { pollUntil, pollUntilDeadline } from '../src/lib/poll';
 import { benchLog, startBenchStack } from './bench-stack';
 
 interface LoadResult {
@@ -51,7 +53,9 @@ export async function runIntakeBench(opts: IntakeBenchOptions): Promise<number> 
   const { rounds } = opts;
   const log = benchLog('intake');
   const intakeOptions = Object.fromEntries(
-    Object.entries({ maxBatch: opts.batch, maxInFlight: opts.inFlight, maxQueued: opts.queue, minBatchWhileBusy: opts.minBusy }).filter(([, v]) => v !== undefined),
+    Object.entries({ maxBatch: opts.batch, maxInFlight: opts.inFlight, maxQueued: opts.queue, minBatchWhileBusy: opts.minBusy }).filter(
+      ([, v]) => v !== undefined,
+    ),
   );
   const stack = await startBenchStack('intake', log);
   // The API under test runs as its own process, as `drops api` does in production: the stack's
@@ -142,7 +146,9 @@ export async function runIntakeBench(opts: IntakeBenchOptions): Promise<number> 
     const entriesPerSec = intake.ok / intake.seconds;
     const roundRatios = intakeRounds.map((r, i) => Number((r.ok / r.seconds / (noopRounds[i] ? noopRounds[i]!.ok / noopRounds[i]!.seconds : 1)).toFixed(3)));
     log(`no-op: ${noop.ok} ok in ${noop.seconds}s, statuses ${JSON.stringify(noop.statuses)}, p99 ${noop.p99Ms} ms, API event loop busy ${noop.apiLoopBusy}`);
-    log(`intake: ${intake.ok} acknowledged in ${intake.seconds}s, statuses ${JSON.stringify(intake.statuses)}, p50 ${intake.p50Ms} ms, p99 ${intake.p99Ms} ms, errors ${intake.errors}, API event loop busy ${intake.apiLoopBusy}`);
+    log(
+      `intake: ${intake.ok} acknowledged in ${intake.seconds}s, statuses ${JSON.stringify(intake.statuses)}, p50 ${intake.p50Ms} ms, p99 ${intake.p99Ms} ms, errors ${intake.errors}, API event loop busy ${intake.apiLoopBusy}`,
+    );
     const figures = {
       bench: 'intake',
       connections: CONNECTIONS,
@@ -174,14 +180,17 @@ export async function runIntakeBench(opts: IntakeBenchOptions): Promise<number> 
 }
 
 async function waitForHealthy(apiUrl: string, child: ChildProcess, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the API process exited (${child.exitCode})`);
-    const ok = await fetch(`${apiUrl}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`the API at ${apiUrl} did not come up`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await pollUntil(
+    `the API at ${apiUrl} to come up`,
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the API process exited (${child.exitCode})`);
+      return fetch(`${apiUrl}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
 }
 
 /** Several rounds as one: counts and seconds summed, percentiles over every request's latency. */
@@ -191,8 +200,14 @@ function pooled(results: Array<LoadResult & { apiLoopBusy: number }>) {
   const statuses: Record<string, number> = {};
   for (const r of results) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
   return {
-    ok: Math.max(1, results.reduce((s, r) => s + r.ok, 0)),
-    seconds: Math.max(1, results.reduce((s, r) => s + r.seconds, 0)),
+    ok: Math.max(
+      1,
+      results.reduce((s, r) => s + r.ok, 0),
+    ),
+    seconds: Math.max(
+      1,
+      results.reduce((s, r) => s + r.seconds, 0),
+    ),
     statuses,
     p50Ms: Math.round(pct(0.5)),
     p99Ms: Math.round(pct(0.99)),
@@ -203,11 +218,13 @@ function pooled(results: Array<LoadResult & { apiLoopBusy: number }>) {
 }
 
 export async function waitForPhase(db: import('../src/db/connection').Db, dropId: string, phase: string, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const row = await db.selectFrom('drops').select('phase').where('drop_id', '=', dropId).executeTakeFirst();
-    if (row?.phase === phase) return;
-    if (Date.now() > deadline) throw new Error(`drop ${dropId} did not reach ${phase} (is ${row?.phase})`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let last: string | undefined;
+  const reached = await pollUntilDeadline(
+    async () => {
+      last = (await findDrop(db, dropId))?.phase;
+      return last === phase;
+    },
+    { timeoutMs, intervalMs: 50 },
+  );
+  if (!reached.done) throw new Error(`drop ${dropId} did not reach ${phase} (is ${last})`);
 }

@@ -10,6 +10,8 @@ import { benchLog, startBenchStack } from './bench-stack';
 import { waitForPhase } from './intake';
 import { createTrivialActivities } from './trivial/activities';
 import { dropWorkflowId } from '../workflows/definitions';
+import { pollUntil } from '../src/lib/poll';
+import { FINAL_ORDER_STATES } from '../src/domain/order/order-states';
 
 const REGIONS = ['north', 'south', 'east', 'west'];
 
@@ -27,7 +29,15 @@ export async function runOrdersBench({ orders }: { orders: number }): Promise<nu
     worker: false,
     simulator: {
       seed: 4,
-      faults: { latencyMs: 50, errorRate: 0.005, lostResponseRate: 0.003, timeoutRate: 0.002, holdMs: 11_000, duplicateWebhookRate: 0.01, webhookJitterMs: 200 },
+      faults: {
+        latencyMs: 50,
+        errorRate: 0.005,
+        lostResponseRate: 0.003,
+        timeoutRate: 0.002,
+        holdMs: 11_000,
+        duplicateWebhookRate: 0.01,
+        webhookJitterMs: 200,
+      },
       crowd: { payRate: 0.9, declineRate: 0.03, pickupRate: 0.85, delayMs: 2_000 },
     },
   });
@@ -108,29 +118,30 @@ export async function runOrdersBench({ orders }: { orders: number }): Promise<nu
     // From allocation done (every winner has an order) to every order final.
     const count = async () => {
       const r = await sql<{ total: string; open: string }>`
-        SELECT count(*) AS total, count(*) FILTER (WHERE state NOT IN ('unpaid','declined','picked_up','shipped','refunded','credited')) AS open
+        SELECT count(*) AS total, count(*) FILTER (WHERE state <> ALL(${[...FINAL_ORDER_STATES]})) AS open
         FROM orders WHERE drop_id = ${dropId}`.execute(stack.db);
       return { total: Number(r.rows[0]!.total), open: Number(r.rows[0]!.open) };
     };
-    for (;;) {
-      if ((await count()).total >= orders) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await pollUntil('every winner to have an order', async () => (await count()).total >= orders, { timeoutMs: 60 * 60_000, intervalMs: 100 });
     const started = Date.now();
     const transitionsBefore = await countTransitions(stack.db, dropId);
     log('allocation done: every winner has an order');
     const rssSamples: number[] = [];
     let lastLog = 0;
-    for (;;) {
-      const c = await count();
-      rssSamples.push(rssMb('VmRSS'));
-      if (c.open === 0) break;
-      if (Date.now() - lastLog > 15_000) {
-        lastLog = Date.now();
-        log(`${c.total - c.open}/${c.total} orders final, worker RSS ${rssSamples[rssSamples.length - 1]} MB`);
-      }
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    await pollUntil(
+      'every order to be final',
+      async () => {
+        const c = await count();
+        rssSamples.push(rssMb('VmRSS'));
+        if (c.open === 0) return true;
+        if (Date.now() - lastLog > 15_000) {
+          lastLog = Date.now();
+          log(`${c.total - c.open}/${c.total} orders final, worker RSS ${rssSamples[rssSamples.length - 1]} MB`);
+        }
+        return false;
+      },
+      { timeoutMs: 60 * 60_000, intervalMs: 500 },
+    );
     const seconds = (Date.now() - started) / 1000;
     const transitions = (await countTransitions(stack.db, dropId)) - transitionsBefore;
     const perSec = transitions / seconds;

@@ -1,9 +1,14 @@
 /**
  * Messages and shapes shared by the workflows, the activities and the API.
- * Workflow-safe: imports only @temporalio/workflow and @temporalio/common.
+ * Workflow-safe: imports only @temporalio/workflow, @temporalio/common and pure domain modules.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+// Pure domain modules (no imports of their own), bundled into the workflows.
+import { FINAL_ORDER_STATES, type OrderState } from '../src/domain/order/order-states';
+import { MISSED_PICKUP_POLICIES, PAYMENT_MODES, type MissedPickupPolicy, type PaymentMode } from '../src/domain/drop/policies';
+import type { DropWorkflowPhase } from '../src/domain/drop/phases';
+import { isDisputeOpen } from '../src/domain/payment/disputes';
 
 // ---- ids ------------------------------------------------------------------------------------
 
@@ -29,17 +34,8 @@ export interface DropWindows {
   postMortemDelaySeconds: number;
 }
 
-/**
- * How winners pay: `pay_after_win` (a pay link and a pay window after the draw) or
- * `authorize_at_entry` (a hold on the card at registration, captured for winners, voided for
- * everyone else once the drop settles).
- */
-export type PaymentMode = 'pay_after_win' | 'authorize_at_entry';
-export const PAYMENT_MODES: readonly PaymentMode[] = ['pay_after_win', 'authorize_at_entry'];
-
-/** What happens when a paid winner misses the pickup window (published with the drop). */
-export type MissedPickupPolicy = 'refund' | 'reship' | 'credit';
-export const MISSED_PICKUP_POLICIES: readonly MissedPickupPolicy[] = ['refund', 'reship', 'credit'];
+/** The payment modes and missed-pickup policies: defined once, in the domain (pure, workflow-safe). */
+export { MISSED_PICKUP_POLICIES, PAYMENT_MODES, type MissedPickupPolicy, type PaymentMode };
 
 export interface DropWorkflowInput {
   dropId: string;
@@ -50,14 +46,8 @@ export interface DropWorkflowInput {
   winners?: number;
 }
 
-export type DropWorkflowPhase =
-  | 'announcing'
-  | 'registration'
-  | 'paused'
-  | 'allocating'
-  | 'settling'
-  | 'post_mortem_pending'
-  | 'completed';
+/** The drop workflow's phases: defined once, in the domain, with the row's. */
+export type { DropWorkflowPhase };
 
 export interface DropStatus {
   phase: DropWorkflowPhase;
@@ -94,26 +84,9 @@ export interface OrderWorkflowInput {
   paymentMode?: PaymentMode;
 }
 
-export type OrderWorkflowState =
-  | 'created'
-  | 'awaiting_payment'
-  | 'paid'
-  | 'awaiting_pickup'
-  | 'needs_support'
-  // a step the workflow has committed to and is carrying out (not final; support waits for its end)
-  | 'refunding_by_support'
-  | 'refunding_missed_pickup'
-  | 'reshipping_missed_pickup'
-  | 'crediting_missed_pickup'
-  | 'unpaid'
-  | 'picked_up'
-  | 'shipped'
-  | 'refunded'
-  | 'declined'
-  | 'credited';
-
-/** Every winner ends in exactly one of these. */
-export const FINAL_ORDER_STATES: readonly OrderWorkflowState[] = ['unpaid', 'picked_up', 'shipped', 'refunded', 'declined', 'credited'];
+/** The order's states and its final ones: defined once, in the domain (pure, workflow-safe). */
+export type OrderWorkflowState = OrderState;
+export { FINAL_ORDER_STATES };
 
 export interface PaymentSucceeded {
   paymentIntentId: string;
@@ -137,8 +110,8 @@ export interface PaymentDisputed {
   eventId: string;
 }
 
-/** A dispute the bank has not decided yet: our refund must wait (Stripe refuses it anyway). */
-export const isOpenDisputeStatus = (status: string): boolean => !['won', 'lost', 'warning_closed'].includes(status);
+/** A dispute the bank has not decided yet: our refund must wait (defined once, in the domain). */
+export const isOpenDisputeStatus = isDisputeOpen;
 
 export interface PickupCompleted {
   nodeId: string;

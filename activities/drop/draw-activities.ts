@@ -2,7 +2,7 @@ import { Context, heartbeat } from '@temporalio/activity';
 import { commitmentOf, drawSeedOf } from '../../src/domain/draw/lottery';
 import { RankingThreads } from '../../src/domain/draw/parallel-ranking';
 import { allocate, drawRulesOf } from '../../src/domain/draw/rules';
-import { findDrop, readSeed } from '../../src/db/repositories/drops';
+import { findDrop, readSeed, setEntrantsDigest } from '../../src/db/repositories/drops';
 import { completeDraw, findDraw, insertWinners, writeRankingChunk, writtenChunks } from '../../src/db/repositories/draws';
 import { recordEvent } from '../../src/db/repositories/events';
 import { streamFrozenList } from '../../src/db/repositories/frozen-list';
@@ -52,7 +52,7 @@ export function createDrawActivities({ db }: ActivityDeps) {
         const ids = frozen.ids.toShared();
         heartbeat({ stage: 'loaded', entries: n } satisfies DrawProgress);
         // The digest is published before the seed is revealed.
-        await db.updateTable('drops').set({ entrants_digest: frozen.entrantsDigest }).where('drop_id', '=', dropId).execute();
+        await setEntrantsDigest(db, dropId, frozen.entrantsDigest);
 
         const drawSeed = drawSeedOf(seed, frozen.entrantsDigest, drop.beacon);
         clock.lap('publishDigest');

@@ -1,6 +1,7 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { openException } from '../../src/db/repositories/exceptions';
+import { exceptionKeys } from '../../src/domain/idempotency-keys';
 import { recordEvent } from '../../src/db/repositories/events';
 import {
   carriersTried,
@@ -114,7 +115,12 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
               try {
                 await askAgainOnTransientFailure(() => carrier.voidLabel(label.labelId));
                 voided += 1;
-                await recordEvent(db, { dropId: input.dropId, orderId: order.order_id, kind: 'order.stray_label_voided', data: { carrier: carrierId, labelId: label.labelId } });
+                await recordEvent(db, {
+                  dropId: input.dropId,
+                  orderId: order.order_id,
+                  kind: 'order.stray_label_voided',
+                  data: { carrier: carrierId, labelId: label.labelId },
+                });
               } catch (err) {
                 if (!(err instanceof ProviderRejectedError)) throw err;
                 flagged += 1;
@@ -124,7 +130,7 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
                   kind: 'stray_label',
                   detail: `${carrierId} label ${label.labelId} was bought twice for this order and cannot be voided (${err.message}); claim its refund`,
                   slaMinutes: STRAY_LABEL_SLA_MINUTES,
-                  dedupeKey: `stray-label:${carrierId}:${label.labelId}`,
+                  dedupeKey: exceptionKeys.strayLabel(carrierId, label.labelId),
                 });
               }
             }

@@ -7,6 +7,7 @@ import { openException, resolveExceptionsForOrder } from '../../src/db/repositor
 import { advanceOrder, countUnsettledOrders, insertOrders } from '../../src/db/repositories/orders';
 import type { OrderState } from '../../src/db/schema';
 import { promoteNext } from '../../src/db/repositories/promotions';
+import { pause, pollUntilDeadline } from '../../src/lib/poll';
 import {
   ORDER_STATE,
   ORDER_WORKFLOW_TYPE,
@@ -68,12 +69,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
      * deterministic ids: a retry (or a crash mid-way) resumes from the heartbeat and re-starting
      * an existing workflow is a no-op (USE_EXISTING).
      */
-    async startOrderWorkflows(input: {
-      dropId: string;
-      paymentSeconds: number;
-      pickupSeconds: number;
-      missedPickupPolicy: MissedPickupPolicy;
-    }) {
+    async startOrderWorkflows(input: { dropId: string; paymentSeconds: number; pickupSeconds: number; missedPickupPolicy: MissedPickupPolicy }) {
       const drop = await findDrop(db, input.dropId);
       if (!drop) throw new Error(`drop ${input.dropId} not found`);
       const paymentMode = (drop.spec as OrderTerms).payment?.mode ?? 'pay_after_win';
@@ -154,15 +150,23 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
      * wait runs out; the workflow loops, so its history grows by one activity per wait.
      */
     async awaitOrdersSettled(input: { dropId: string; maxWaitSeconds: number }) {
-      const deadline = Date.now() + Math.min(input.maxWaitSeconds, settleWaitCapSeconds) * 1000;
       const cancelled = Context.current().cancelled;
-      for (;;) {
-        const unsettled = await countUnsettledOrders(db, input.dropId);
-        if (unsettled === 0) return { settled: true, unsettled };
-        if (Date.now() >= deadline) return { settled: false, unsettled };
-        heartbeat({ unsettled });
-        await Promise.race([new Promise((r) => setTimeout(r, pollIntervalMs)), cancelled]);
-      }
+      let unsettled = 0;
+      const outcome = await pollUntilDeadline(
+        async () => {
+          unsettled = await countUnsettledOrders(db, input.dropId);
+          if (unsettled === 0) return true;
+          heartbeat({ unsettled });
+          return false;
+        },
+        {
+          timeoutMs: Math.min(input.maxWaitSeconds, settleWaitCapSeconds) * 1000,
+          intervalMs: pollIntervalMs,
+          // A cancelled activity stops pausing at once (the next heartbeat reports the cancellation).
+          pause: (ms) => Promise.race([pause(ms), cancelled]),
+        },
+      );
+      return { settled: outcome.done, unsettled };
     },
 
     async recordOrderState(input: { orderId: string; dropId: string; seq: number; state: OrderState; patch?: OrderPatch }) {

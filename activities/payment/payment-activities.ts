@@ -1,44 +1,15 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { advanceAuthorization, findAuthorization, listOpenAuthorizations } from '../../src/db/repositories/authorizations';
 import { openException } from '../../src/db/repositories/exceptions';
-import { post } from '../../src/db/repositories/ledger';
 import { savePayLink } from '../../src/db/repositories/orders';
-import type { Db } from '../../src/db/connection';
 import { ProviderRejectedError, isDisputeOpen, type DisputeStatus, type PaymentIntent } from '../../src/integrations/providers';
-import { authorizationKey } from '../../src/services/authorizations';
+import { entryKeys, orderKeys } from '../../src/domain/idempotency-keys';
+import { postCapture, postChargeback, postRefund, postStoreCredit } from '../../src/services/payment-ledger';
 import type { ActivityDeps } from '../deps';
 import { askAgainOnTransientFailure, failFastOnRejection } from '../provider-errors';
 
-/** Idempotency keys come from business ids, never from a run id: a reset must not pay twice. */
-const key = (dropId: string, orderId: string, step: string) => `drop:${dropId}:order:${orderId}:${step}:v1`;
-
 /** A card hold or intent the provider will not settle for us: support checks it by hand within a day. */
 const HOLD_VOID_SLA_MINUTES = 24 * 60;
-
-export const ledgerAccounts = {
-  providerClearing: 'provider:payments:clearing',
-  sales: (dropId: string) => `drop:${dropId}:sales`,
-  /** What we owe entrants as store credit (a liability). */
-  storeCredit: (dropId: string) => `drop:${dropId}:store_credit`,
-};
-
-/**
- * A lost dispute: the bank took the money back from us for the cardholder (a chargeback).
- * Posted once per order, by whichever learns of it first (the order or the webhook), so the
- * ledger agrees with the provider and no refund is ever posted on top of it.
- */
-export function postChargeback(db: Db, input: { dropId: string; orderId: string; amountCents: number }) {
-  return post(db, {
-    idempotencyKey: key(input.dropId, input.orderId, 'chargeback'),
-    dropId: input.dropId,
-    orderId: input.orderId,
-    kind: 'payment_charged_back',
-    lines: [
-      { account: ledgerAccounts.sales(input.dropId), amountCents: input.amountCents },
-      { account: ledgerAccounts.providerClearing, amountCents: -input.amountCents },
-    ],
-  });
-}
 
 /** What a refund step found: done, or not ours to do because the charge is disputed. */
 export type RefundOutcome =
@@ -47,19 +18,6 @@ export type RefundOutcome =
   | { outcome: 'charged_back'; disputeId: string | null };
 
 export function createPaymentActivities({ db, payments }: ActivityDeps) {
-  /** The money the provider captured for an order, posted once (one business key per order). */
-  const postCapture = (dropId: string, orderId: string, cents: number) =>
-    post(db, {
-      idempotencyKey: key(dropId, orderId, 'capture'),
-      dropId,
-      orderId,
-      kind: 'payment_captured',
-      lines: [
-        { account: ledgerAccounts.providerClearing, amountCents: cents },
-        { account: ledgerAccounts.sales(dropId), amountCents: -cents },
-      ],
-    });
-
   return {
     /**
      * Creates the order's intent (once, whatever the retries) and keeps its pay link on the order
@@ -73,7 +31,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
           orderId: input.orderId,
           amountCents: input.amountCents,
           currency: input.currency,
-          idempotencyKey: key(input.dropId, input.orderId, 'intent'),
+          idempotencyKey: orderKeys.intent(input.dropId, input.orderId),
         }),
       );
       await savePayLink(db, input.orderId, intent.payLink);
@@ -87,7 +45,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     async confirmPayment(input: { dropId: string; orderId: string; paymentIntentId: string }) {
       const intent = await failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
       if (intent.status !== 'succeeded') return { paid: false };
-      await postCapture(input.dropId, input.orderId, intent.amountReceivedCents);
+      await postCapture(db, { dropId: input.dropId, orderId: input.orderId, amountCents: intent.amountReceivedCents });
       return { paid: true };
     },
 
@@ -119,7 +77,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
       if (intent.status === 'processing') return { outcome: 'processing' as const };
       if (intent.status !== 'canceled') {
         try {
-          await payments.cancelPaymentIntent(input.paymentIntentId, key(input.dropId, input.orderId, 'cancel'));
+          await payments.cancelPaymentIntent(input.paymentIntentId, orderKeys.cancel(input.dropId, input.orderId));
         } catch (err) {
           if (!(err instanceof ProviderRejectedError)) throw err;
           // Refused because the entrant's attempt moved the intent on between our two calls.
@@ -156,7 +114,9 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
         refund = await payments.refund({
           paymentIntentId: input.paymentIntentId,
           amountCents: input.amountCents,
-          idempotencyKey: key(input.dropId, input.orderId, intent.dispute ? `refund-after-${intent.dispute.id}` : 'refund'),
+          idempotencyKey: intent.dispute
+            ? orderKeys.refundAfterDispute(input.dropId, input.orderId, intent.dispute.id)
+            : orderKeys.refund(input.dropId, input.orderId),
         });
       } catch (err) {
         if (!(err instanceof ProviderRejectedError)) throw err;
@@ -169,16 +129,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
         }
         return failFastOnRejection(() => Promise.reject(err));
       }
-      await post(db, {
-        idempotencyKey: key(input.dropId, input.orderId, 'refund'),
-        dropId: input.dropId,
-        orderId: input.orderId,
-        kind: 'payment_refunded',
-        lines: [
-          { account: ledgerAccounts.sales(input.dropId), amountCents: input.amountCents },
-          { account: ledgerAccounts.providerClearing, amountCents: -input.amountCents },
-        ],
-      });
+      await postRefund(db, input);
       return { outcome: 'refunded', refundId: refund.refundId };
     },
 
@@ -198,7 +149,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
       }
       if (intent.status === 'authorized') {
         try {
-          intent = await payments.capturePaymentIntent(held.payment_intent_id, key(input.dropId, input.orderId, 'capture'));
+          intent = await payments.capturePaymentIntent(held.payment_intent_id, orderKeys.capture(input.dropId, input.orderId));
         } catch (err) {
           // The card network refused (an expired hold, say): a decline, not a retry.
           if (err instanceof ProviderRejectedError) return { outcome: 'capture_failed' as const, paymentIntentId: held.payment_intent_id };
@@ -206,7 +157,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
         }
       }
       if (intent.status !== 'succeeded') return { outcome: 'not_authorized' as const, paymentIntentId: null };
-      await postCapture(input.dropId, input.orderId, intent.amountReceivedCents);
+      await postCapture(db, { dropId: input.dropId, orderId: input.orderId, amountCents: intent.amountReceivedCents });
       await advanceAuthorization(db, held.payment_intent_id, 'captured');
       return { outcome: 'captured' as const, paymentIntentId: held.payment_intent_id };
     },
@@ -255,7 +206,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
         if (intent.status === 'succeeded') return void (await advanceAuthorization(db, held.payment_intent_id, 'captured'));
         if (intent.status !== 'canceled') {
           try {
-            await askAgainOnTransientFailure(() => payments.cancelPaymentIntent(held.payment_intent_id, authorizationKey(dropId, held.entry_id, 'void')));
+            await askAgainOnTransientFailure(() => payments.cancelPaymentIntent(held.payment_intent_id, entryKeys.void(dropId, held.entry_id)));
           } catch (err) {
             if (!(err instanceof ProviderRejectedError)) throw err;
             // Refused because the hold moved on meanwhile (released by the provider, or
@@ -276,16 +227,7 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
      * the API when the entrant asks (src/domain/offer-code.ts), so it never enters history.
      */
     async issueStoreCredit(input: { dropId: string; orderId: string; amountCents: number }) {
-      await post(db, {
-        idempotencyKey: key(input.dropId, input.orderId, 'store-credit'),
-        dropId: input.dropId,
-        orderId: input.orderId,
-        kind: 'store_credit_issued',
-        lines: [
-          { account: ledgerAccounts.sales(input.dropId), amountCents: input.amountCents },
-          { account: ledgerAccounts.storeCredit(input.dropId), amountCents: -input.amountCents },
-        ],
-      });
+      await postStoreCredit(db, input);
     },
   };
 }

@@ -1,5 +1,6 @@
 import { issueClaimCode } from '../../src/domain/claim-code';
 import { ProviderRejectedError } from '../../src/integrations/providers';
+import { orderKeys } from '../../src/domain/idempotency-keys';
 import type { ActivityDeps } from '../deps';
 import { failFastOnRejection } from '../provider-errors';
 
@@ -21,7 +22,7 @@ export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
           orderId: input.orderId,
           expiresAt: new Date(input.expiresAt).toISOString(),
           claimCode,
-          idempotencyKey: `drop:${input.dropId}:order:${input.orderId}:compartment:v1`,
+          idempotencyKey: orderKeys.compartment(input.dropId, input.orderId),
         }),
       );
       return reservation;

@@ -1,12 +1,11 @@
-import { sql } from 'kysely';
 import { DRAW_ALGORITHM } from '../../src/domain/draw/lottery';
 import { ratio, renderHtml, renderMarkdown, type PostMortem } from '../../src/domain/report';
 import { findDrop, listNodes } from '../../src/db/repositories/drops';
 import { recordEvent } from '../../src/db/repositories/events';
 import { balances } from '../../src/db/repositories/ledger';
-import { saveReport } from '../../src/db/repositories/reports';
+import { readReportFigures, saveReport } from '../../src/db/repositories/reports';
 import type { ActivityDeps } from '../deps';
-import { ledgerAccounts } from '../payment/payment-activities';
+import { ledgerAccounts } from '../../src/domain/ledger-accounts';
 
 export function createReportingActivities({ db }: ActivityDeps) {
   return {
@@ -16,40 +15,12 @@ export function createReportingActivities({ db }: ActivityDeps) {
       if (!drop) throw new Error(`drop ${input.dropId} not found`);
       const { dropId } = input;
 
-      const entryCounts = await sql<{ entrants: string; drawn: string }>`
-        SELECT (SELECT count(*) FROM entries WHERE drop_id = ${dropId}) AS entrants,
-               (SELECT count(*) FROM draw_winners WHERE drop_id = ${dropId}) AS drawn`.execute(db);
+      const { entryCounts, orderCounts, perNode, timings, money, exceptions, promoted } = await readReportFigures(db, dropId, ledgerAccounts.providerClearing);
       const entrants = Number(entryCounts.rows[0]!.entrants);
       const drawnWinners = Number(entryCounts.rows[0]!.drawn);
-      const orderCounts = await sql<{ state: string; n: string }>`
-        SELECT state, count(*) AS n FROM orders WHERE drop_id = ${dropId} GROUP BY state`.execute(db);
       const byState: Record<string, number> = Object.fromEntries(orderCounts.rows.map((r) => [r.state, Number(r.n)]));
-      const perNode = await sql<{ node_id: string; picked_up: string; shipped: string; refunded_pickups: string }>`
-        SELECT node_id, count(*) FILTER (WHERE state = 'picked_up') AS picked_up,
-               count(*) FILTER (WHERE state = 'shipped') AS shipped,
-               count(*) FILTER (WHERE state = 'refunded' AND fulfillment = 'pickup') AS refunded_pickups
-        FROM orders WHERE drop_id = ${dropId} AND node_id IS NOT NULL GROUP BY node_id`.execute(db);
-      const timings = await sql<{ to_pay: number | null; to_pickup: number | null }>`
-        WITH t AS (
-          SELECT order_id,
-            min(at) FILTER (WHERE data->>'state' = 'awaiting_payment') AS offered,
-            min(at) FILTER (WHERE data->>'state' = 'paid') AS paid,
-            min(at) FILTER (WHERE data->>'state' = 'awaiting_pickup') AS ready,
-            min(at) FILTER (WHERE data->>'state' = 'picked_up') AS picked
-          FROM events WHERE drop_id = ${dropId} AND kind = 'order.state' GROUP BY order_id)
-        SELECT
-          round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM paid - offered))::numeric, 1)::float AS to_pay,
-          round(percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM picked - ready))::numeric, 1)::float AS to_pickup
-        FROM t`.execute(db);
-      const money = await sql<{ kind: string; total: string }>`
-        SELECT p.kind, sum(l.amount_cents) AS total FROM ledger_postings p
-        JOIN ledger_lines l ON l.posting_id = p.posting_id
-        WHERE p.drop_id = ${dropId} AND l.account = ${ledgerAccounts.providerClearing} GROUP BY p.kind`.execute(db);
       const moneyBy = Object.fromEntries(money.rows.map((r) => [r.kind, Number(r.total)]));
       const ledger = await balances(db, dropId);
-      const exceptions = await sql<{ opened: string; open: string }>`
-        SELECT count(*) AS opened, count(*) FILTER (WHERE status = 'open') AS open
-        FROM exceptions WHERE drop_id = ${dropId}`.execute(db);
       const nodes = await listNodes(db, dropId);
 
       const n = (s: string) => byState[s] ?? 0;
@@ -60,12 +31,6 @@ export function createReportingActivities({ db }: ActivityDeps) {
       const declined = n('declined');
       const credited = n('credited');
       const paid = pickedUp + shipped + refunded + credited;
-      const promoted = await db
-        .selectFrom('orders')
-        .select((eb) => eb.fn.countAll<string>().as('n'))
-        .where('drop_id', '=', dropId)
-        .where('promoted_from_order_id', 'is not', null)
-        .executeTakeFirstOrThrow();
       const winners = Object.values(byState).reduce((a, b) => a + b, 0);
       const pickupRoutedFinal = pickedUp + perNode.rows.reduce((sum, r) => sum + Number(r.refunded_pickups), 0);
       const capturedCents = moneyBy['payment_captured'] ?? 0;

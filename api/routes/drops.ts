@@ -4,10 +4,9 @@ import { Readable } from 'node:stream';
 import { requireRole } from '../auth';
 import { ApiError, parseInput as parse } from '../errors';
 import { dropIdParam, extendSchema, issuePassesSchema, launchDropSchema, noBodySchema } from '../schemas';
-import { controlDrop, getDropView, launchDrop, type DropControl } from '../../src/services/drops';
+import { controlDrop, getDropView, getReport, launchDrop, type DropControl } from '../../src/services/drops';
 import { drawRecordChunks } from '../../src/services/draw-record';
 import { issuePasses } from '../../src/services/registration';
-import { findReport } from '../../src/db/repositories/reports';
 import type { ServiceDeps } from '../../src/services/deps';
 import { guardPathParams } from '../text-guard';
 
@@ -54,8 +53,7 @@ export function dropRoutes(deps: ServiceDeps): Router {
 
   r.get('/v1/drops/:dropId/report', async (req, res) => {
     const { dropId } = parse(dropIdParam, req.params);
-    const report = await findReport(deps.db, dropId);
-    if (!report) throw new ApiError(404, 'report_not_ready', `no post-mortem for ${dropId} yet`);
+    const report = await getReport(deps, dropId);
     const format = req.query.format;
     if (format === 'html') res.type('text/html').send(report.html);
     else if (format === 'md') res.type('text/markdown').send(report.markdown);

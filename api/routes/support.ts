@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { requireRole } from '../auth';
 import { parseInput } from '../errors';
 import { resolveSchema } from '../schemas';
-import { listOpenExceptions } from '../../src/db/repositories/exceptions';
+import { listSupportQueue } from '../../src/services/support';
 import { resolveOrder } from '../../src/services/orders';
 import type { ServiceDeps } from '../../src/services/deps';
 import type { ResolveAction } from '../../workflows/definitions';
@@ -14,18 +14,7 @@ export function supportRoutes(deps: ServiceDeps): Router {
   const staff = requireRole({ ops: deps.secrets.opsApiKey, support: deps.secrets.supportApiKey }, 'support', 'ops');
 
   r.get('/v1/exceptions', staff, async (_req, res) => {
-    const rows = await listOpenExceptions(deps.db);
-    res.json({
-      exceptions: rows.map((e) => ({
-        exceptionId: Number(e.exception_id),
-        dropId: e.drop_id,
-        orderId: e.order_id,
-        kind: e.kind,
-        detail: e.detail,
-        slaDeadline: new Date(e.sla_deadline).toISOString(),
-        createdAt: new Date(e.created_at).toISOString(),
-      })),
-    });
+    res.json({ exceptions: await listSupportQueue(deps) });
   });
 
   r.post('/v1/orders/:orderId/resolve', staff, async (req, res) => {

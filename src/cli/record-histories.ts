@@ -7,6 +7,7 @@ import { runOrderBranches, type OrderBranch } from '../demo/order-branches';
 import { runOrderPaths, type OrderPath } from '../demo/order-paths';
 import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT, startStack } from '../devstack/stack';
+import { pollUntil } from '../lib/poll';
 import { everyRunHistory } from './workflow-runs';
 import { parseCommandArgs } from './args';
 import { dropWorkflowId, orderWorkflowId } from '../../workflows/definitions';
@@ -106,11 +107,10 @@ export async function runRecordHistories(args: string[]): Promise<number> {
       dropIdPrefix,
       // Keep the drop waiting until it has continued as new at least once.
       holdSupportUntil: async (dropId) => {
-        const deadline = Date.now() + 300_000;
-        while ((await everyRunHistory(stack.client, dropWorkflowId(dropId))).length < 2) {
-          if (Date.now() > deadline) throw new Error(`drop ${dropId} did not continue as new`);
-          await new Promise((r) => setTimeout(r, 1000));
-        }
+        await pollUntil(`drop ${dropId} to continue as new`, async () => (await everyRunHistory(stack.client, dropWorkflowId(dropId))).length >= 2, {
+          timeoutMs: 300_000,
+          intervalMs: 1000,
+        });
       },
     });
 

@@ -1,18 +1,14 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { DropPhase } from '../domain/drop/phases';
+import type { OrderState } from '../domain/order/order-states';
 
 /** Kysely table types. The migrations in ./migrations are the source of truth for the SQL. */
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
 
-export type DropPhase =
-  | 'scheduled'
-  | 'registration'
-  | 'paused'
-  | 'allocating'
-  | 'settling'
-  | 'post_mortem_pending'
-  | 'completed';
+/** The drop's phases: defined once, in the domain. */
+export type { DropPhase };
 
 export interface DropsTable {
   drop_id: string;
@@ -104,24 +100,8 @@ export interface EntrantContactsTable {
   phone: string | null;
 }
 
-export type OrderState =
-  | 'created'
-  | 'awaiting_payment'
-  | 'paid'
-  | 'awaiting_pickup'
-  | 'needs_support'
-  // a committed step under way (workflows/definitions.ts STEPS_UNDER_WAY)
-  | 'refunding_by_support'
-  | 'refunding_missed_pickup'
-  | 'reshipping_missed_pickup'
-  | 'crediting_missed_pickup'
-  // final states: every winner ends in exactly one of these
-  | 'unpaid'
-  | 'picked_up'
-  | 'shipped'
-  | 'refunded'
-  | 'declined'
-  | 'credited';
+/** The order's states: defined once, in the domain. */
+export type { OrderState };
 
 export interface OrdersTable {
   order_id: string;

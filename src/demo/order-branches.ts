@@ -1,4 +1,5 @@
 import type { DropsApiClient } from './api-client';
+import { pollUntil } from '../lib/poll';
 
 /**
  * Two small drops whose winners take the order saga's other branches, driven through public
@@ -36,14 +37,7 @@ export async function runOrderBranches(o: {
 }): Promise<OrderBranchesResult> {
   const { api } = o;
   const deadline = Date.now() + (o.deadlineMs ?? 600_000);
-  const until = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => {
-    for (;;) {
-      const v = await check();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => pollUntil(what, check, { deadline, intervalMs: 250 });
   const post = async (url: string, body?: unknown) => {
     const res = await fetch(url, {
       method: 'POST',
@@ -128,12 +122,7 @@ export async function runOrderBranches(o: {
     windows: { registrationSeconds: 120, paymentSeconds: 30, pickupSeconds: 90, postMortemDelaySeconds: 1 },
     policies: { missedPickup: 'reship' },
   });
-  const [shipped, reshipped, declined, support] = (await register(branchesDropId, ['west', 'north', 'north', 'north'])) as [
-    Receipt,
-    Receipt,
-    Receipt,
-    Receipt,
-  ];
+  const [shipped, reshipped, declined, support] = (await register(branchesDropId, ['west', 'north', 'north', 'north'])) as [Receipt, Receipt, Receipt, Receipt];
   await close(branchesDropId);
   const payLink = async (r: Receipt) => (await orderIn(branchesDropId, r, 'awaiting_payment')).payLink as string;
   const declinedAt = await post(await payLink(declined), { outcome: 'decline' });

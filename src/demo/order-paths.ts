@@ -1,4 +1,5 @@
 import { DropsApiClient } from './api-client';
+import { pollUntil } from '../lib/poll';
 
 /**
  * One small drop whose four winners each take a different path through the order saga:
@@ -15,22 +16,10 @@ export interface OrderPathsResult {
   report: any;
 }
 
-export async function runOrderPaths(o: {
-  api: DropsApiClient;
-  providerUrl: string;
-  dropId: string;
-  deadlineMs?: number;
-}): Promise<OrderPathsResult> {
+export async function runOrderPaths(o: { api: DropsApiClient; providerUrl: string; dropId: string; deadlineMs?: number }): Promise<OrderPathsResult> {
   const { api, dropId } = o;
   const deadline = Date.now() + (o.deadlineMs ?? 120_000);
-  const until = async <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => {
-    for (;;) {
-      const v = await check();
-      if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  };
+  const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => pollUntil(what, check, { deadline, intervalMs: 200 });
   const launch = await api.call('POST', '/v1/drops', {
     as: 'ops',
     body: {

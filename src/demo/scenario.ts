@@ -1,4 +1,7 @@
-import { DropsApiClient, mapLimit, seededRandom } from './api-client';
+import { DropsApiClient, mapLimit } from './api-client';
+import { seededRandom } from '../lib/seeded-random';
+import { isFinalOrderState } from '../domain/order/order-states';
+import { pollUntil } from '../lib/poll';
 
 /**
  * A scripted drop driven only through public HTTP: ops launch and close it, simulated entrants
@@ -37,7 +40,6 @@ export interface ScenarioResult {
   promoted: number;
 }
 
-const TERMINAL = new Set(['unpaid', 'declined', 'picked_up', 'shipped', 'refunded', 'credited']);
 const RELEASED = new Set(['unpaid', 'declined']);
 
 export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
@@ -45,12 +47,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
   const api = new DropsApiClient(o.apiUrl, { ops: o.opsKey });
   const rand = seededRandom(o.seed ?? 42);
   const deadline = Date.now() + (o.deadlineMs ?? 10 * 60_000);
-  const until = async (what: string, check: () => Promise<boolean>) => {
-    while (!(await check())) {
-      if (Date.now() > deadline) throw new Error(`scenario timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean>) => pollUntil(`the scenario: ${what}`, check, { deadline, intervalMs: 250 });
 
   // announce
   const launch = await api.call('POST', '/v1/drops', {
@@ -137,7 +134,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
         const order = body.order;
         if (!order) return;
         if (body.status === 'promoted') promotedSeen.add(w.entryId);
-        if (TERMINAL.has(order.state)) {
+        if (isFinalOrderState(order.state)) {
           done.add(w.entryId);
           if (RELEASED.has(order.state)) released.add(w.entryId);
           return;
@@ -195,7 +192,9 @@ export function reportAddsUp(counts: any): string[] {
     problems.push(`orders ${counts.winners} != paid ${counts.paid} + unpaid ${counts.unpaid} + declined ${counts.declined}`);
   }
   if (counts.paid !== counts.pickedUp + counts.refunded + counts.shipped + counts.credited) {
-    problems.push(`paid ${counts.paid} != picked up ${counts.pickedUp} + refunded ${counts.refunded} + shipped ${counts.shipped} + credited ${counts.credited}`);
+    problems.push(
+      `paid ${counts.paid} != picked up ${counts.pickedUp} + refunded ${counts.refunded} + shipped ${counts.shipped} + credited ${counts.credited}`,
+    );
   }
   if (counts.unsettled !== 0) problems.push(`${counts.unsettled} orders never settled`);
   return problems;

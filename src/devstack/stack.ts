@@ -11,6 +11,7 @@ import { createDropWorker } from '../worker/worker';
 import { ensureDatabase, startPostgres } from './postgres';
 import { loadOrCreateDevSecrets } from './secrets';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal';
+import { withDeadline } from '../lib/poll';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 
@@ -83,7 +84,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
   const stop = () =>
     (stopping ??= (async () => {
       for (const step of stops.reverse()) {
-        await withDeadline(Promise.resolve().then(step.run), STOP_STEP_MS).catch((e) => log(`stop ${step.what}: ${String(e)}`));
+        await stepWithDeadline(Promise.resolve().then(step.run), STOP_STEP_MS).catch((e) => log(`stop ${step.what}: ${String(e)}`));
       }
     })());
   const checkpoint = () => opts.signal?.throwIfAborted();
@@ -221,13 +222,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
 /** How long one stop step may take before the next one runs anyway. */
 const STOP_STEP_MS = 15_000;
 
-function withDeadline(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms; going on`)), ms);
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
+const stepWithDeadline = (p: Promise<void>, ms: number): Promise<void> => withDeadline(p, ms, `still running after ${ms} ms; going on`);
 
 let runtimeInstalled = false;
 /** The SDK logs every bundle step at INFO; keep warnings and errors only. Once per process. */

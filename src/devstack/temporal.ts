@@ -6,6 +6,7 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { readToolingConfig } from '../config';
 import { freePort, isPortFree } from './ports';
 import { StopWaiting, waitFor } from './wait';
+import { withRetries } from '../lib/retry';
 
 /** The pinned Temporal CLI (embeds Temporal Server 1.29.1); see docs/field-notes. */
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
@@ -64,14 +65,12 @@ export async function startTemporalDevServer(opts: DevServerOptions): Promise<Te
   if (opts.port !== 'free') return startOnPort(opts, opts.port);
   // A port found free can be handed to another process's outgoing connection before the
   // server binds it (seen once in a few dozen starts on a busy machine).
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await startOnPort(opts, await (opts.pickPort ?? freePort)());
-    } catch (err) {
-      if (!(err instanceof PortTakenError) || attempt >= 3) throw err;
-      opts.log(`${err.message}; starting Temporal on another port`);
-    }
-  }
+  return withRetries(async () => startOnPort(opts, await (opts.pickPort ?? freePort)()), {
+    attempts: 3,
+    initialBackoffMs: 0,
+    isFinal: (err) => !(err instanceof PortTakenError),
+    onRetry: (err) => opts.log(`${(err as Error).message}; starting Temporal on another port`),
+  });
 }
 
 /** The server exited because its port was taken: another port may succeed. */

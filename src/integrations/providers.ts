@@ -1,3 +1,4 @@
+import type { DisputeStatus } from '../domain/payment/disputes';
 /**
  * The provider interfaces the activities depend on. Real adapters (Stripe, carriers, locker
  * networks) and our simulators' HTTP adapters implement the same interfaces.
@@ -12,22 +13,8 @@
  */
 export type PaymentIntentStatus = 'requires_payment' | 'processing' | 'authorized' | 'succeeded' | 'canceled';
 
-/**
- * A dispute's status, as Stripe names them: `warning_*` are inquiries (no money moved yet),
- * `needs_response` / `under_review` a formal dispute the bank has not decided, `won` / `lost`
- * its end (`lost`: the bank returned the money to the cardholder, a chargeback).
- */
-export type DisputeStatus =
-  | 'warning_needs_response'
-  | 'warning_under_review'
-  | 'warning_closed'
-  | 'needs_response'
-  | 'under_review'
-  | 'won'
-  | 'lost';
-
-/** A dispute that may still go either way: the charge must not be refunded by us meanwhile. */
-export const isDisputeOpen = (status: DisputeStatus): boolean => status !== 'won' && status !== 'lost' && status !== 'warning_closed';
+/** Dispute statuses and which are open: defined once, in the domain. */
+export { isDisputeOpen, type DisputeStatus } from '../domain/payment/disputes';
 
 export interface ProviderDispute {
   disputeId: string;

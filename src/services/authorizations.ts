@@ -1,13 +1,11 @@
 import { DomainError, conflict, notFound, unavailable, unprocessable } from '../domain/errors';
 import { findDrop } from '../db/repositories/drops';
+import { entryKeys } from '../domain/idempotency-keys';
 import { findAuthorization, insertAuthorization } from '../db/repositories/authorizations';
 import { ProviderRejectedError } from '../integrations/providers';
 import { orderIdFor, type PaymentMode } from '../../workflows/definitions';
 import type { ServiceDeps } from './deps';
 import { requireEntrant } from './registration';
-
-/** The business key of an entry's hold: one per entry, whatever the retries. */
-export const authorizationKey = (dropId: string, entryId: string, step: 'authorization' | 'void') => `drop:${dropId}:entry:${entryId}:${step}:v1`;
 
 /**
  * authorize_at_entry: places (once) a hold of the drop's price on the entrant's card. The
@@ -31,7 +29,7 @@ export async function authorizeEntry(deps: ServiceDeps, dropId: string, entryId:
         amountCents: drop.price_cents,
         currency: drop.currency,
         captureMethod: 'manual',
-        idempotencyKey: authorizationKey(dropId, entryId, 'authorization'),
+        idempotencyKey: entryKeys.authorization(dropId, entryId),
       });
       await insertAuthorization(deps.db, { dropId, entryId, paymentIntentId: intent.id, amountCents: drop.price_cents });
     } catch (err) {

@@ -2,7 +2,7 @@ import { conflict, notFound } from '../domain/errors';
 import { DRAW_ALGORITHM } from '../domain/draw/lottery';
 import type { Db } from '../db/connection';
 import { findDrop } from '../db/repositories/drops';
-import { findDraw, frozenEntries, rankingChunks } from '../db/repositories/draws';
+import { findDraw, frozenEntries, listWinnerRounds, rankingChunks } from '../db/repositories/draws';
 
 /**
  * The published draw record (drops-lottery-v1), produced as JSON text chunks: a million entries
@@ -14,7 +14,7 @@ export async function drawRecordChunks(db: Db, dropId: string): Promise<AsyncGen
   if (!drop) throw notFound('drop_not_found', `no drop ${dropId}`);
   const draw = await findDraw(db, dropId);
   if (!draw || !drop.seed) throw conflict('draw_not_ready', 'the draw has not run yet');
-  const winnerRows = await db.selectFrom('draw_winners').select(['entry_id', 'round']).where('drop_id', '=', dropId).orderBy('position').execute();
+  const winnerRows = await listWinnerRounds(db, dropId);
   const roundUnits = draw.rounds as Array<{ round: string; units: number }>;
   const rounds = roundUnits.map((r) => ({
     round: r.round,

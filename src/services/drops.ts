@@ -14,6 +14,8 @@ import {
 } from '../../workflows/definitions';
 import { countEntries } from '../db/repositories/entries';
 import { findDrop, insertDrop, listNodes } from '../db/repositories/drops';
+import { countOrdersByState } from '../db/repositories/orders';
+import { findReport } from '../db/repositories/reports';
 import { CAPTURE_ALLOWANCE_SECONDS, HOLD_VALIDITY_SECONDS, holdOutlivesValidity } from '../domain/payment-holds';
 import type { ServiceDeps } from './deps';
 import { messageWorkflow } from './workflow-messages';
@@ -120,12 +122,7 @@ export async function getDropView(deps: Pick<ServiceDeps, 'db'>, dropId: string)
   const [entries, nodes, orders] = await Promise.all([
     countEntries(deps.db, dropId),
     listNodes(deps.db, dropId),
-    deps.db
-      .selectFrom('orders')
-      .select(['state', (eb) => eb.fn.countAll<string>().as('n')])
-      .where('drop_id', '=', dropId)
-      .groupBy('state')
-      .execute(),
+    countOrdersByState(deps.db, dropId),
   ]);
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
@@ -180,4 +177,11 @@ export async function controlDrop(deps: ServiceDeps, dropId: string, action: Dro
     // The workflow finished between our read and the Update: it wrote its last phase before it did.
     gone: async () => cannot(`drop is ${(await findDrop(deps.db, dropId))?.phase ?? 'completed'}`),
   });
+}
+
+/** The drop's post-mortem (JSON, Markdown and HTML); 404 report_not_ready until it is written. */
+export async function getReport(deps: Pick<ServiceDeps, 'db'>, dropId: string) {
+  const report = await findReport(deps.db, dropId);
+  if (!report) throw notFound('report_not_ready', `no post-mortem for ${dropId} yet`);
+  return report;
 }

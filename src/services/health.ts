@@ -1,5 +1,6 @@
 import { pingDatabase } from '../db/repositories/health';
 import type { ServiceDeps } from './deps';
+import { withDeadline } from '../lib/poll';
 
 /** How long readiness waits for each dependency before calling it down. */
 const CHECK_TIMEOUT_MS = 2_000;
@@ -11,13 +12,7 @@ export interface Readiness {
   temporal: DependencyState;
 }
 
-function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
+const within = <T>(ms: number, p: Promise<T>): Promise<T> => withDeadline(p, ms);
 
 const state = (p: Promise<unknown>): Promise<DependencyState> => p.then(
   () => 'ok' as const,

@@ -1,5 +1,6 @@
 import { conflict, notFound } from '../domain/errors';
-import { FINAL_STATES, findOrder } from '../db/repositories/orders';
+import { findOrder } from '../db/repositories/orders';
+import { isFinalOrderState } from '../domain/order/order-states';
 import {
   STEPS_UNDER_WAY,
   allowedResolveActions,
@@ -22,7 +23,7 @@ export async function resolveOrder(deps: ServiceDeps, orderId: string, action: R
   const order = await findOrder(deps.db, orderId);
   if (!order) throw notFound('order_not_found', `no order ${orderId}`);
   const settled = (state: string) => `order ${orderId} is already settled (${state})`;
-  if ((FINAL_STATES as readonly string[]).includes(order.state)) throw conflict('order_final', settled(order.state));
+  if (isFinalOrderState(order.state)) throw conflict('order_final', settled(order.state));
   const refusal = resolveRefusal(order.state as OrderWorkflowState, action);
   if (refusal) {
     const stepUnderWay = STEPS_UNDER_WAY[order.state as OrderWorkflowState];
@@ -36,7 +37,7 @@ export async function resolveOrder(deps: ServiceDeps, orderId: string, action: R
     rejectedCode: 'invalid_action',
     goneCode: 'order_final',
     gone: async () => settled(await currentState()),
-    finalNow: async () => (FINAL_STATES as readonly string[]).includes(await currentState()),
+    finalNow: async () => isFinalOrderState(await currentState()),
   });
   return { orderId, state: result.state };
 }

@@ -1,8 +1,10 @@
-import { sql } from 'kysely';
 import type { Db } from '../db/connection';
-import { FINAL_STATES } from '../db/repositories/orders';
+import { findDrop } from '../db/repositories/drops';
+import { readReconcileFigures } from '../db/repositories/ledger';
+import { isFinalOrderState, ORDER_STATES_KEEPING_PAYMENT, ORDER_STATES_RETURNING_PAYMENT } from '../domain/order/order-states';
 import { ProviderRejectedError, type PaymentProvider } from '../integrations/providers';
-import { ledgerAccounts } from '../../activities/payment/payment-activities';
+import { withRetries } from '../lib/retry';
+import { ledgerAccounts } from '../domain/ledger-accounts';
 
 /**
  * Compares our double-entry ledger with the payment provider's own records for one drop:
@@ -26,40 +28,16 @@ export interface ReconcileReport {
   reconciled: boolean;
 }
 
-interface OrderMoney {
-  order_id: string;
-  state: string;
-  amount_cents: number;
-  captured: string;
-  refunded: string;
-  charged_back: string;
-}
 
 export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider }, dropId: string): Promise<ReconcileReport> {
   const clearing = ledgerAccounts.providerClearing;
-  const orders = await sql<OrderMoney>`
-    SELECT o.order_id, o.state, o.amount_cents,
-      coalesce(sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_captured'), 0) AS captured,
-      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_refunded'), 0) AS refunded,
-      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_charged_back'), 0) AS charged_back
-    FROM orders o
-    LEFT JOIN ledger_postings p ON p.order_id = o.order_id
-    LEFT JOIN ledger_lines l ON l.posting_id = p.posting_id AND l.account = ${clearing}
-    WHERE o.drop_id = ${dropId}
-    GROUP BY o.order_id, o.state, o.amount_cents`.execute(deps.db);
-  const unbalanced = await sql<{ n: string }>`
-    SELECT count(*) AS n FROM (
-      SELECT p.posting_id FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.posting_id
-      WHERE p.drop_id = ${dropId} GROUP BY p.posting_id HAVING sum(l.amount_cents) <> 0
-    ) x`.execute(deps.db);
-  const storeCredit = await sql<{ total: string | null }>`
-    SELECT -sum(l.amount_cents) AS total FROM ledger_lines l JOIN ledger_postings p ON p.posting_id = l.posting_id
-    WHERE p.drop_id = ${dropId} AND l.account = ${ledgerAccounts.storeCredit(dropId)}`.execute(deps.db);
+  const { orders, unbalanced, storeCredit } = await readReconcileFigures(deps.db, dropId, clearing, ledgerAccounts.storeCredit(dropId));
 
-  const { intents, refunds, disputes } = await withRetries(() => deps.payments.listDropPayments(dropId));
+  const { intents, refunds, disputes } = await readWithRetries(() => deps.payments.listDropPayments(dropId));
   // A lost dispute: the bank took the money back for the cardholder (a chargeback).
   const chargedBackByIntent = new Map<string, number>();
-  for (const d of disputes.filter((x) => x.status === 'lost')) chargedBackByIntent.set(d.paymentIntentId, (chargedBackByIntent.get(d.paymentIntentId) ?? 0) + d.amountCents);
+  for (const d of disputes.filter((x) => x.status === 'lost'))
+    chargedBackByIntent.set(d.paymentIntentId, (chargedBackByIntent.get(d.paymentIntentId) ?? 0) + d.amountCents);
   const refundedByIntent = new Map<string, number>();
   for (const r of refunds) refundedByIntent.set(r.paymentIntentId, (refundedByIntent.get(r.paymentIntentId) ?? 0) + r.amountCents);
   const chargesByOrder = new Map<string, Array<{ id: string; captured: number; refunded: number; chargedBack: number }>>();
@@ -85,7 +63,7 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     const ledgerChargedBack = Number(o.charged_back);
     const ledgerCaptured = Number(o.captured);
     const ledgerRefunded = Number(o.refunded);
-    if (!FINAL_STATES.includes(o.state as (typeof FINAL_STATES)[number])) unsettledOrders += 1;
+    if (!isFinalOrderState(o.state)) unsettledOrders += 1;
     if (charges.length > 1 || providerCaptured > o.amount_cents || ledgerCaptured > o.amount_cents) {
       doubleCharges += 1;
       mismatches.push(`${o.order_id}: charged more than once (provider ${providerCaptured}, ledger ${ledgerCaptured}, price ${o.amount_cents})`);
@@ -105,8 +83,8 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
     // The final state says where the money must be. A chargeback on a kept order is a loss
     // (the ledger shows it), not money misplaced.
     const net = providerCaptured - providerRefunded - providerChargedBack;
-    const keeps = ['picked_up', 'shipped', 'credited'].includes(o.state);
-    const returns = ['unpaid', 'declined', 'refunded'].includes(o.state);
+    const keeps = ORDER_STATES_KEEPING_PAYMENT.includes(o.state);
+    const returns = ORDER_STATES_RETURNING_PAYMENT.includes(o.state);
     if (keeps && net + providerChargedBack !== o.amount_cents) mismatches.push(`${o.order_id}: ${o.state} but the provider holds ${net} of ${o.amount_cents}`);
     if (returns && net !== 0) {
       if (o.state === 'refunded' && !refundMismatch) lostRefunds += 1;
@@ -120,7 +98,7 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
   }
 
   // Once the drop is over, no entrant's card may still carry a hold from it.
-  const drop = await deps.db.selectFrom('drops').select('phase').where('drop_id', '=', dropId).executeTakeFirst();
+  const drop = await findDrop(deps.db, dropId);
   const held = drop?.phase === 'completed' ? intents.filter((i) => i.status === 'authorized') : [];
   for (const i of held) mismatches.push(`${i.id}: a hold of ${i.amountCents} is still placed for ${i.orderId ?? 'no order'}`);
 
@@ -156,16 +134,8 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
 }
 
 /** Providers fail now and then; a reconciliation asks again (reads only) before giving up. */
-async function withRetries<T>(read: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await read();
-    } catch (err) {
-      if (attempt >= attempts || err instanceof ProviderRejectedError) throw err;
-      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-    }
-  }
-}
+const readWithRetries = <T>(read: () => Promise<T>): Promise<T> =>
+  withRetries(read, { attempts: 6, initialBackoffMs: 400, isFinal: (err) => err instanceof ProviderRejectedError });
 
 export function formatReconcile(r: ReconcileReport): string {
   const lines = [

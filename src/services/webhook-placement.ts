@@ -1,4 +1,5 @@
 import { DomainError } from '../domain/errors';
+import { exceptionKeys } from '../domain/idempotency-keys';
 import { openException } from '../db/repositories/exceptions';
 import type { ServiceDeps } from './deps';
 
@@ -57,7 +58,7 @@ export async function notPlacedYet(
     kind: 'unplaced_provider_event',
     detail: `${provider} event ${event.type} ${event.id} could not be placed ${age}: ${why}`,
     slaMinutes: UNPLACED_EVENT_SLA_MINUTES,
-    dedupeKey: `webhook:${provider}:${event.id}`,
+    dedupeKey: exceptionKeys.unplacedWebhook(provider, event.id),
   });
   return 'exception';
 }

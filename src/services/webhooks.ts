@@ -3,17 +3,12 @@ import { verifyWebhook } from '../integrations/webhook-signature';
 import { invalid } from '../domain/errors';
 import { findTextProblem } from '../domain/storable-text';
 import { verifyClaimCode } from '../domain/claim-code';
+import { isFinalOrderState } from '../domain/order/order-states';
 import { advanceAuthorization, findAuthorizationByIntent } from '../db/repositories/authorizations';
 import { recordEvent } from '../db/repositories/events';
+import { isWebhookEventHandled, markWebhookEventHandled } from '../db/repositories/webhook-events';
 import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
-import {
-  FINAL_STATES,
-  advanceTracking,
-  findOrder,
-  findOrderByLabel,
-  findOrderByPaymentIntent,
-  findOrderByReservation,
-} from '../db/repositories/orders';
+import { advanceTracking, findOrder, findOrderByLabel, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
 import { metadataOf, notPlacedYet } from './webhook-placement';
 import {
   orderWorkflowId,
@@ -23,7 +18,8 @@ import {
   pickupCompletedSignal,
   type PaymentDisputed,
 } from '../../workflows/definitions';
-import { postChargeback } from '../../activities/payment/payment-activities';
+import { postChargeback } from './payment-ledger';
+import { exceptionKeys } from '../domain/idempotency-keys';
 import type { ServiceDeps } from './deps';
 
 export type WebhookProvider = 'payments' | 'carriers' | 'lockers';
@@ -76,20 +72,10 @@ export async function handleWebhook(
   if (typeof event?.id !== 'string' || typeof event.type !== 'string' || typeof event.data !== 'object' || event.data === null) {
     throw invalid('invalid_event', 'an event needs id, type and data');
   }
-  const seen = await deps.db
-    .selectFrom('webhook_events')
-    .select('event_id')
-    .where('provider', '=', provider)
-    .where('event_id', '=', event.id)
-    .executeTakeFirst();
-  if (seen) return { outcome: 'duplicate' };
+  if (await isWebhookEventHandled(deps.db, provider, event.id)) return { outcome: 'duplicate' };
 
   const outcome = await deliver(deps, provider, event);
-  await deps.db
-    .insertInto('webhook_events')
-    .values({ provider, event_id: event.id })
-    .onConflict((oc) => oc.columns(['provider', 'event_id']).doNothing())
-    .execute();
+  await markWebhookEventHandled(deps.db, provider, event.id);
   return { outcome };
 }
 
@@ -144,7 +130,7 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
     case 'charge.dispute.closed': {
       const order = await findOrderByPaymentIntent(deps.db, String(object.payment_intent ?? ''));
       if (!order) return 'ignored';
-      const disputeKey = `dispute:${String(object.id)}`;
+      const disputeKey = exceptionKeys.dispute(String(object.id));
       if (event.type === 'charge.dispute.updated') {
         // under_review and the like: the order hears of it below; nothing for support to add.
       } else if (event.type === 'charge.dispute.created') {
@@ -169,7 +155,12 @@ async function paymentEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
         kind: event.type,
         data: { disputeId: String(object.id), status: String(object.status) },
       });
-      await tellOrderOfDispute(deps, order, { paymentIntentId: String(object.payment_intent), disputeId: String(object.id), status: String(object.status), eventId: event.id });
+      await tellOrderOfDispute(deps, order, {
+        paymentIntentId: String(object.payment_intent),
+        disputeId: String(object.id),
+        status: String(object.status),
+        eventId: event.id,
+      });
       return 'delivered';
     }
     default:
@@ -211,14 +202,14 @@ async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Out
       kind: 'claim_code_rejected',
       detail: `locker ${String(event.data.node_id)} reported a pickup with a ${problem}`,
       slaMinutes: CLAIM_SLA_MINUTES,
-      dedupeKey: `locker-event:${event.id}`,
+      dedupeKey: exceptionKeys.lockerEvent(event.id),
     });
     return 'rejected';
   }
   // The order may not have written its reservation id yet: the workflow keeps the signal and
   // matches it once it has (a pickup for another reservation never counts).
   if (order.state === 'picked_up') return 'ignored';
-  if (FINAL_STATES.includes(order.state)) return pickupAfterSettlement(deps, event, order);
+  if (isFinalOrderState(order.state)) return pickupAfterSettlement(deps, event, order);
   try {
     await deps.temporal.workflow
       .getHandle(orderWorkflowId(order.drop_id, order.entry_id))
@@ -243,7 +234,7 @@ async function pickupAfterSettlement(deps: ServiceDeps, event: ProviderEvent, or
     kind: 'picked_up_after_settlement',
     detail: `locker ${String(event.data.node_id)} reports reservation ${String(event.data.reservation_id)} opened (event ${event.id}) after the order ended ${order.state}`,
     slaMinutes: CLAIM_SLA_MINUTES,
-    dedupeKey: `locker-event:${event.id}`,
+    dedupeKey: exceptionKeys.lockerEvent(event.id),
   });
   return 'exception' as const;
 }
@@ -273,7 +264,7 @@ async function carrierEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
   if (!owner) return notPlacedYet(deps, 'carriers', event, `label ${labelId} names order ${named.orderId}, which does not exist`, named);
   // The label was bought but our write of its id has not happened yet (its answer timed out,
   // or the order is still shipping): ask the carrier to deliver it again.
-  if (!owner.label_id && !FINAL_STATES.includes(owner.state)) {
+  if (!owner.label_id && !isFinalOrderState(owner.state)) {
     return notPlacedYet(deps, 'carriers', event, `order ${owner.order_id} (${owner.state}) has not recorded label ${labelId} yet`, {
       orderId: owner.order_id,
       dropId: owner.drop_id,
@@ -288,7 +279,7 @@ async function carrierEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Ou
     kind: 'stray_label',
     detail: `${carrier} label ${labelId} is ${step} but order ${owner.order_id} (${owner.state}) uses ${owner.label_id ?? 'no label'}; claim its refund or recover the parcel`,
     slaMinutes: STRAY_LABEL_SLA_MINUTES,
-    dedupeKey: `stray-label:${carrier}:${labelId}`,
+    dedupeKey: exceptionKeys.strayLabel(carrier, labelId),
   });
   return 'exception';
 }

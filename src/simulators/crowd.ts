@@ -1,4 +1,4 @@
-import { seededRandom } from '../demo/api-client';
+import { seededRandom } from '../lib/seeded-random';
 
 /**
  * SIMULATOR — the entrants, for benchmarks and load tests: when a payment intent is created

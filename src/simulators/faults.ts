@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { seededRandom } from '../demo/api-client';
+import { pause as sleep } from '../lib/poll';
+import { seededRandom } from '../lib/seeded-random';
 
 /**
  * SIMULATOR fault injection, seeded so a run can be repeated. Each provider (payments, each
@@ -34,8 +35,6 @@ export const NO_FAULTS: FaultProfile = {
   webhookJitterMs: 0,
   down: false,
 };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class Faults {
   profile: FaultProfile;

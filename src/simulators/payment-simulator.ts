@@ -4,6 +4,7 @@ import type { Crowd } from './crowd';
 import { Faults } from './faults';
 import { IdempotencyStore } from './idempotency';
 import type { WebhookSender, WebhookTarget } from './webhook-sender';
+import type { DisputeStatus } from '../domain/payment/disputes';
 
 /**
  * SIMULATOR — a Stripe-shaped payment company: payment intents (automatic or manual capture),
@@ -34,14 +35,8 @@ export interface SimRefund {
   amount: number;
 }
 
-export type SimDisputeStatus =
-  | 'warning_needs_response'
-  | 'warning_under_review'
-  | 'warning_closed'
-  | 'needs_response'
-  | 'under_review'
-  | 'won'
-  | 'lost';
+/** Stripe's dispute statuses (src/domain/payment/disputes.ts). */
+export type SimDisputeStatus = DisputeStatus;
 
 export interface SimDispute {
   id: string;

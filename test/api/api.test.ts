@@ -1,5 +1,5 @@
 import { signWebhook } from '../../src/integrations/webhook-signature';
-import { startTestStack, type TestStack } from '../helpers/context';
+import { eventually, startTestStack, type TestStack } from '../helpers/context';
 
 const drop = (dropId: string, overrides: Record<string, unknown> = {}) => ({
   dropId,
@@ -17,11 +17,9 @@ describe('the HTTP API against real Postgres and Temporal', () => {
     stack = await startTestStack();
     const launched = await stack.api.call('POST', '/v1/drops', { as: 'ops', body: drop('api-drop') });
     expect(launched.status).toBe(201);
-    for (;;) {
-      const { body } = await stack.api.call('GET', '/v1/drops/api-drop', { as: 'ops' });
-      if (body.phase === 'registration') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually('api-drop to open registration', async () =>
+      (await stack.api.call('GET', '/v1/drops/api-drop', { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
   });
   afterAll(async () => {
     await stack?.stop();

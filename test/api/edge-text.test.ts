@@ -1,5 +1,5 @@
 import { signWebhook } from '../../src/integrations/webhook-signature';
-import { startTestStack, type TestStack } from '../helpers/context';
+import { eventually, startTestStack, type TestStack } from '../helpers/context';
 
 /**
  * Case D1: text Postgres cannot store (NUL, lone surrogates) and reserved object keys, anywhere
@@ -24,11 +24,9 @@ describe('text Postgres cannot store, and reserved keys', () => {
   beforeAll(async () => {
     stack = await startTestStack();
     expect((await stack.api.call('POST', '/v1/drops', { as: 'ops', body: launch() })).status).toBe(201);
-    for (;;) {
-      const { body } = await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' });
-      if (body.phase === 'registration') break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await eventually(`${dropId} to open registration`, async () =>
+      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
     const r = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: 'ana.kowal@example.org', region: 'north' } });
     expect(r.status).toBe(201);
     entry = r.body;

@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { insertEntryBatch, type IntakeItem } from '../../src/db/repositories/entry-intake';
 import { identityHash, newEntryId } from '../../src/domain/identity';
 import type { Db } from '../../src/db/connection';
+import { pollUntil } from '../../src/lib/poll';
 import { createTestDatabase } from '../helpers/context';
 
 /** The intake batch statement against Postgres itself, for what the API cannot time on purpose. */
@@ -71,12 +72,13 @@ describe('intake batch statement', () => {
 
 /** Polls pg_stat_activity until a session of this database waits on a lock (the batch on the other's row). */
 async function waitUntilBlocked(db: Db, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const r = await sql<{ n: string }>`
-      SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db);
-    if (Number(r.rows[0]!.n) > 0) return;
-    if (Date.now() > deadline) throw new Error('the batch never waited on the uncommitted entry');
-    await new Promise((res) => setTimeout(res, 20));
-  }
+  await pollUntil(
+    'the batch to wait on the uncommitted entry',
+    async () => {
+      const r = await sql<{ n: string }>`
+        SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`.execute(db);
+      return Number(r.rows[0]!.n) > 0;
+    },
+    { timeoutMs, intervalMs: 20 },
+  );
 }

@@ -4,6 +4,7 @@ import { ensureDatabase } from '../../src/devstack/postgres';
 import { startStack, type Stack, type StackOptions } from '../../src/devstack/stack';
 import { DropsApiClient } from '../../src/demo/api-client';
 import type { ApiSecrets } from '../../src/config';
+import { pollUntil } from '../../src/lib/poll';
 
 const env = (name: string): string => {
   const v = process.env[name];
@@ -53,11 +54,14 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
 
 /** Polls until `check` returns a value (not undefined) or the deadline passes. */
 export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  // Boxed, so that only `undefined` means "not yet" (a check may answer false as its value).
+  const boxed = await pollUntil(
+    what,
+    async () => {
+      const value = await check();
+      return value === undefined ? undefined : { value };
+    },
+    { timeoutMs, intervalMs: 200 },
+  );
+  return boxed.value;
 }

@@ -2,6 +2,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pollUntil } from '../../src/lib/poll';
 
 const ROOT = join(__dirname, '..', '..');
 
@@ -27,12 +28,14 @@ export default async function globalSetup(): Promise<void> {
   writeFileSync(bundlePath, bundle.code);
 
   // The first run on a fresh machine builds the Temporal CLI: allow it minutes.
-  const deadline = Date.now() + 20 * 60_000;
-  while (!existsSync(readyFile)) {
-    if (exited !== null) throw new Error(`test infrastructure exited with ${exited}`);
-    if (Date.now() > deadline) throw new Error('test infrastructure did not come up in 20 minutes');
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await pollUntil(
+    'the test infrastructure to come up',
+    async () => {
+      if (exited !== null) throw new Error(`test infrastructure exited with ${exited}`);
+      return existsSync(readyFile);
+    },
+    { timeoutMs: 20 * 60_000, intervalMs: 200 },
+  );
   const infra = JSON.parse(readFileSync(readyFile, 'utf8'));
   process.env.DROPS_TEST_TEMPORAL_ADDRESS = infra.temporalAddress;
   process.env.DROPS_TEST_POSTGRES_ADMIN_URL = infra.postgresAdminUrl;

@@ -47,6 +47,11 @@ export async function findWinner(db: Q, dropId: string, entryId: string) {
   return db.selectFrom('draw_winners').selectAll().where('drop_id', '=', dropId).where('entry_id', '=', entryId).executeTakeFirst();
 }
 
+/** Every winner's entry id and round, in draw order (the published record's winner lists). */
+export async function listWinnerRounds(db: Q, dropId: string) {
+  return db.selectFrom('draw_winners').select(['entry_id', 'round']).where('drop_id', '=', dropId).orderBy('position').execute();
+}
+
 /** Winners in draw order, with the region their order is routed by. */
 export async function listWinners(db: Q, dropId: string, afterPosition: number, limit: number) {
   return db

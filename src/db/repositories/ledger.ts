@@ -1,4 +1,5 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import type { OrderState } from '../../domain/order/order-states';
 import type { Database, LedgerPostingsTable } from '../schema';
 
 export interface LedgerLine {
@@ -42,4 +43,41 @@ export async function balances(db: Kysely<Database>, dropId: string): Promise<Re
     .groupBy('l.account')
     .execute();
   return Object.fromEntries(rows.map((r) => [r.account, Number(r.total)]));
+}
+
+/** One order's money as the ledger knows it, through the provider's clearing account (cents, as text). */
+export interface OrderMoney {
+  order_id: string;
+  state: OrderState;
+  amount_cents: number;
+  captured: string;
+  refunded: string;
+  charged_back: string;
+}
+
+/**
+ * What reconciliation compares with the provider, for one drop: each order's captured,
+ * refunded and charged-back cents (through `clearingAccount`), the postings that do not sum to
+ * zero, and the store credit owed (`storeCreditAccount`).
+ */
+export async function readReconcileFigures(db: Kysely<Database>, dropId: string, clearingAccount: string, storeCreditAccount: string) {
+  const orders = await sql<OrderMoney>`
+    SELECT o.order_id, o.state, o.amount_cents,
+      coalesce(sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_captured'), 0) AS captured,
+      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_refunded'), 0) AS refunded,
+      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_charged_back'), 0) AS charged_back
+    FROM orders o
+    LEFT JOIN ledger_postings p ON p.order_id = o.order_id
+    LEFT JOIN ledger_lines l ON l.posting_id = p.posting_id AND l.account = ${clearingAccount}
+    WHERE o.drop_id = ${dropId}
+    GROUP BY o.order_id, o.state, o.amount_cents`.execute(db);
+  const unbalanced = await sql<{ n: string }>`
+    SELECT count(*) AS n FROM (
+      SELECT p.posting_id FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.posting_id
+      WHERE p.drop_id = ${dropId} GROUP BY p.posting_id HAVING sum(l.amount_cents) <> 0
+    ) x`.execute(db);
+  const storeCredit = await sql<{ total: string | null }>`
+    SELECT -sum(l.amount_cents) AS total FROM ledger_lines l JOIN ledger_postings p ON p.posting_id = l.posting_id
+    WHERE p.drop_id = ${dropId} AND l.account = ${storeCreditAccount}`.execute(db);
+  return { orders, unbalanced, storeCredit };
 }

@@ -1,11 +1,10 @@
 import { sql, type Kysely } from 'kysely';
+import { FINAL_ORDER_STATES } from '../../domain/order/order-states';
 import { chooseRoute, type Route } from '../../domain/routing';
 import type { Database, NewOrder, OrderRow, OrderState, OrdersTable } from '../schema';
 import type { Updateable } from 'kysely';
 
 type Q = Kysely<Database>;
-
-export const FINAL_STATES: readonly OrderState[] = ['unpaid', 'picked_up', 'shipped', 'refunded', 'declined', 'credited'];
 
 export async function insertOrders(db: Q, orders: NewOrder[]): Promise<void> {
   if (orders.length === 0) return;
@@ -65,12 +64,22 @@ export async function savePayLink(db: Q, orderId: string, payLink: string): Prom
   await db.updateTable('orders').set({ pay_link: payLink }).where('order_id', '=', orderId).execute();
 }
 
+/** How many of the drop's orders are in each state. */
+export async function countOrdersByState(db: Q, dropId: string) {
+  return db
+    .selectFrom('orders')
+    .select(['state', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('drop_id', '=', dropId)
+    .groupBy('state')
+    .execute();
+}
+
 export async function countUnsettledOrders(db: Q, dropId: string): Promise<number> {
   const row = await db
     .selectFrom('orders')
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('drop_id', '=', dropId)
-    .where('state', 'not in', FINAL_STATES)
+    .where('state', 'not in', FINAL_ORDER_STATES)
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

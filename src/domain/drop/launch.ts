@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MISSED_PICKUP_POLICIES, PAYMENT_MODES } from '../../../workflows/definitions';
+import { MISSED_PICKUP_POLICIES, PAYMENT_MODES } from './policies';
 import { DEFAULT_PHONE_COUNTRY, isPhoneCountry, type PhoneCountry } from '../registration/contacts';
 
 /** Drop, node, tier and round ids. */
