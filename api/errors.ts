@@ -48,8 +48,7 @@ export function parseInput<T>(schema: { safeParse(v: unknown): { success: true; 
   return r.data;
 }
 
-export const notFoundRoute: RequestHandler = (req, _res, next) =>
-  next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+export const notFoundRoute: RequestHandler = (req, _res, next) => next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`));
 
 /** Postgres refusing a string (NUL, invalid Unicode escape in jsonb): bad input that got past the guards. */
 const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
@@ -69,7 +68,8 @@ function toApiError(err: unknown): ApiError | undefined {
   if (type === 'entity.parse.failed') return new ApiError(400, 'invalid_json', 'the body is not valid JSON');
   if (type === 'entity.too.large') return new ApiError(413, 'payload_too_large', 'the body is too large');
   // body-parser: a charset or content-encoding it cannot read (e.g. latin1, a bogus gzip body).
-  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new ApiError(415, 'unsupported_media_type', 'send the body as UTF-8 JSON, without a content-encoding');
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported')
+    return new ApiError(415, 'unsupported_media_type', 'send the body as UTF-8 JSON, without a content-encoding');
   // The router's decodeURIComponent of a path parameter: bytes that are not UTF-8 (a lone surrogate's, say).
   if (err instanceof URIError && status === 400) return new ApiError(400, 'invalid_request', 'a path parameter is not valid UTF-8 text');
   if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError(status, 'bad_request', 'the request could not be read');

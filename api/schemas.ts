@@ -11,7 +11,13 @@ export const issuePassesSchema = z.strictObject({ tier: slug, count: z.number().
 /** Client-chosen, printable ASCII, up to 255 characters (as Stripe accepts). */
 export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,255}$/, 'printable ASCII, 1 to 255 characters');
 
-export const extendSchema = z.strictObject({ seconds: z.number().int().min(1).max(7 * 86_400) });
+export const extendSchema = z.strictObject({
+  seconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 86_400),
+});
 /** close, pause, resume take no body: none, or `{}`; anything else is a 400, not ignored. */
 export const noBodySchema = z.strictObject({}).optional();
 

@@ -32,7 +32,8 @@ export async function runBench(argv: string[]): Promise<number> {
           args,
           options: { seconds: int, rounds: int, warmup: int, only: int, batch: int, 'in-flight': int, queue: int, 'min-busy': int },
         });
-        if (values.only !== undefined && values.only !== 'noop' && values.only !== 'intake') throw new Error(`--only takes noop or intake, not '${values.only}'`);
+        if (values.only !== undefined && values.only !== 'noop' && values.only !== 'intake')
+          throw new Error(`--only takes noop or intake, not '${values.only}'`);
         const opts = {
           seconds: positive(values, 'seconds', 10)!,
           rounds: positive(values, 'rounds', 3)!,

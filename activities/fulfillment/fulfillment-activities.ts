@@ -67,7 +67,9 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
             failures.push(`${carrier.carrierId}: ${err.message}`);
             continue;
           }
-          throw new Error(`label purchase at ${carrier.carrierId} ended unknown (${(err as Error).message}); checking it again before another carrier`);
+          throw new Error(`label purchase at ${carrier.carrierId} ended unknown (${(err as Error).message}); checking it again before another carrier`, {
+            cause: err,
+          });
         }
       }
       throw new Error(`no carrier sold a label: ${failures.join('; ') || 'every carrier was asked already'}`);

@@ -38,7 +38,10 @@ export async function runDemo(): Promise<number> {
   });
   try {
     log(`stack up: API ${stack.apiUrl}, Temporal UI ${stack.temporalUiUrl}`);
-    const dropId = `demo-${new Date().toISOString().slice(0, 19).replace(/[^0-9]/g, '')}`;
+    const dropId = `demo-${new Date()
+      .toISOString()
+      .slice(0, 19)
+      .replace(/[^0-9]/g, '')}`;
     const result = await runScenario({
       apiUrl: stack.apiUrl,
       providerUrl: stack.providerUrl,

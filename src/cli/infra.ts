@@ -19,7 +19,8 @@ export async function runInfra(args: string[]): Promise<number> {
   if (!parsed) return 2;
   const readyFile = parsed.values['ready-file'];
   if (!readyFile) return usageError('infra', USAGE, '--ready-file is required') ?? 2;
-  if (parsed.values.only !== undefined && parsed.values.only !== 'postgres') return usageError('infra', USAGE, `--only takes 'postgres', not '${parsed.values.only}'`) ?? 2;
+  if (parsed.values.only !== undefined && parsed.values.only !== 'postgres')
+    return usageError('infra', USAGE, `--only takes 'postgres', not '${parsed.values.only}'`) ?? 2;
   const dataDir = join(PROJECT_ROOT, '.data', `test-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
@@ -40,18 +41,26 @@ export async function runInfra(args: string[]): Promise<number> {
   const ready = (state: 'up' | 'down') =>
     writeFileSync(
       readyFile,
-      JSON.stringify({ temporalAddress: temporal?.address ?? null, postgresAdminUrl: pg.adminUrl, stripeMockUrl: stripeMock?.url ?? null, dataDir, postgres: state }),
+      JSON.stringify({
+        temporalAddress: temporal?.address ?? null,
+        postgresAdminUrl: pg.adminUrl,
+        stripeMockUrl: stripeMock?.url ?? null,
+        dataDir,
+        postgres: state,
+      }),
     );
   ready('up');
   // While Postgres is stopped nothing else keeps this process alive.
   const keepAlive = setInterval(() => {}, 1 << 30);
   if (postgresOnly) {
     process.on('SIGUSR1', () => void pg.stop().then(() => ready('down')));
-    process.on('SIGUSR2', () =>
-      void startPostgres({ dataDir, port: pgPort }).then(
-        (again) => ((pg = again), ready('up')),
-        (err: unknown) => log(`postgres did not start again: ${String(err)}`),
-      ),
+    process.on(
+      'SIGUSR2',
+      () =>
+        void startPostgres({ dataDir, port: pgPort }).then(
+          (again) => ((pg = again), ready('up')),
+          (err: unknown) => log(`postgres did not start again: ${String(err)}`),
+        ),
     );
   }
   await new Promise<void>((resolve) => {

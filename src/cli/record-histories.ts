@@ -69,9 +69,7 @@ export const FIXTURE_NAMES = [...Object.values(ORDER_PATH_FIXTURES), ...Object.v
 
 /** The names a recording tagged `tag` would write that already exist in `dir`. */
 export function takenFixtures(dir: string, tag: string, names: readonly string[] = FIXTURE_NAMES): string[] {
-  return names
-    .map((name) => `${name}.${tag}`)
-    .filter((base) => existsSync(join(dir, `${base}.json`)) || existsSync(join(dir, `${base}.run-1.json`)));
+  return names.map((name) => `${name}.${tag}`).filter((base) => existsSync(join(dir, `${base}.json`)) || existsSync(join(dir, `${base}.run-1.json`)));
 }
 
 /** Writes a new fixture; throws (EEXIST) rather than replace one. */

@@ -5,6 +5,7 @@ export class DropsApiClient {
     private readonly keys: { ops?: string; support?: string } = {},
   ) {}
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from over the wire, read field by field
   async call<T = any>(
     method: 'GET' | 'POST',
     path: string,
@@ -22,6 +23,7 @@ export class DropsApiClient {
       body: opts.rawBody ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body)),
     });
     const text = await res.text();
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from over the wire, read field by field
     let body: any = text;
     try {
       body = text ? JSON.parse(text) : undefined;

@@ -30,6 +30,7 @@ export interface ScenarioOptions {
 }
 
 export interface ScenarioResult {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from over the wire, read field by field
   report: any;
   receipts: number;
   duplicatesAnswered: number;
@@ -186,6 +187,7 @@ export async function runScenario(o: ScenarioOptions): Promise<ScenarioResult> {
  * The report's counts must add up: orders (winners, promoted included) = paid + unpaid +
  * declined; paid = picked up + refunded + shipped + credited.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from over the wire, read field by field
 export function reportAddsUp(counts: any): string[] {
   const problems: string[] = [];
   if (counts.winners !== counts.paid + counts.unpaid + counts.declined) {

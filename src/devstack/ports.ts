@@ -29,6 +29,8 @@ export function isPortFree(port: number): Promise<boolean> {
  */
 export async function assertPortFree(port: number, what: string, setting: string): Promise<void> {
   if (!(await isPortFree(port))) {
-    throw new Error(`${what} port ${port} is taken by another process (perhaps one left running by an earlier drops dev): stop it, or choose another port with ${setting}`);
+    throw new Error(
+      `${what} port ${port} is taken by another process (perhaps one left running by an earlier drops dev): stop it, or choose another port with ${setting}`,
+    );
   }
 }

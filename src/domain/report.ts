@@ -31,7 +31,15 @@ export interface PostMortem {
     unsettled: number;
   };
   rates: { payRate: number; pickupRate: number; sellThrough: number };
-  money: { currency: string; capturedCents: number; refundedCents: number; chargedBackCents: number; netCents: number; storeCreditCents: number; ledgerBalanced: boolean };
+  money: {
+    currency: string;
+    capturedCents: number;
+    refundedCents: number;
+    chargedBackCents: number;
+    netCents: number;
+    storeCreditCents: number;
+    ledgerBalanced: boolean;
+  };
   timings: { medianSecondsToPay: number | null; medianSecondsToPickup: number | null };
   nodes: Array<{ nodeId: string; region: string; kind: string; stockTotal: number; stockRemaining: number; pickedUp: number; shippedFrom: number }>;
   exceptions: { opened: number; open: number };

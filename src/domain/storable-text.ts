@@ -6,6 +6,7 @@
  */
 
 /** NUL, a high surrogate not followed by a low one, or a low one not preceded by a high one. */
+// eslint-disable-next-line no-control-regex -- matching NUL is this pattern's job
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 

@@ -130,7 +130,11 @@ export class StripePaymentAdapter implements PaymentProvider {
   async listDropPayments(dropId: string) {
     return this.call(async () => {
       const intents: PaymentIntent[] = [];
-      const search = this.stripe.paymentIntents.search({ query: `metadata['drop_id']:'${dropId.replace(/'/g, '')}'`, limit: 100, expand: ['data.latest_charge'] });
+      const search = this.stripe.paymentIntents.search({
+        query: `metadata['drop_id']:'${dropId.replace(/'/g, '')}'`,
+        limit: 100,
+        expand: ['data.latest_charge'],
+      });
       const disputed: string[] = [];
       for await (const pi of search) {
         intents.push(this.toIntent(pi));
@@ -164,7 +168,7 @@ export class StripePaymentAdapter implements PaymentProvider {
         if (status >= 400 && status < 500 && status !== 409 && status !== 429) {
           throw new ProviderRejectedError(`stripe ${err.type}${err.code ? ` ${err.code}` : ''}: ${err.message}`, status, err.code);
         }
-        throw new Error(`stripe ${err.type}: ${err.message}`);
+        throw new Error(`stripe ${err.type}: ${err.message}`, { cause: err });
       }
       throw err;
     }

@@ -119,11 +119,7 @@ export interface DropView {
 export async function getDropView(deps: Pick<ServiceDeps, 'db'>, dropId: string): Promise<DropView | undefined> {
   const drop = await findDrop(deps.db, dropId);
   if (!drop) return undefined;
-  const [entries, nodes, orders] = await Promise.all([
-    countEntries(deps.db, dropId),
-    listNodes(deps.db, dropId),
-    countOrdersByState(deps.db, dropId),
-  ]);
+  const [entries, nodes, orders] = await Promise.all([countEntries(deps.db, dropId), listNodes(deps.db, dropId), countOrdersByState(deps.db, dropId)]);
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     dropId,

@@ -14,15 +14,21 @@ export interface Readiness {
 
 const within = <T>(ms: number, p: Promise<T>): Promise<T> => withDeadline(p, ms);
 
-const state = (p: Promise<unknown>): Promise<DependencyState> => p.then(
-  () => 'ok' as const,
-  () => 'down' as const,
-);
+const state = (p: Promise<unknown>): Promise<DependencyState> =>
+  p.then(
+    () => 'ok' as const,
+    () => 'down' as const,
+  );
 
 /** Whether Postgres and the Temporal frontend both answer, each within CHECK_TIMEOUT_MS, checked in parallel. */
 export async function readiness(deps: Pick<ServiceDeps, 'db' | 'temporal'>): Promise<Readiness> {
   const [postgres, temporal] = await Promise.all([
-    state(within(CHECK_TIMEOUT_MS, Promise.resolve().then(() => pingDatabase(deps.db)))),
+    state(
+      within(
+        CHECK_TIMEOUT_MS,
+        Promise.resolve().then(() => pingDatabase(deps.db)),
+      ),
+    ),
     // A deadline on the call itself, so the client's own retries stop when we stop waiting.
     state(
       within(

@@ -32,7 +32,12 @@ export async function resolveOrder(deps: ServiceDeps, orderId: string, action: R
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));
   // The workflow's own state first: it is final a moment before the read model says so.
   const currentState = async () =>
-    (await handle.query(orderStatusQuery).then((s) => s.state as string, () => undefined)) ?? (await findOrder(deps.db, orderId))?.state ?? order.state;
+    (await handle.query(orderStatusQuery).then(
+      (s) => s.state as string,
+      () => undefined,
+    )) ??
+    (await findOrder(deps.db, orderId))?.state ??
+    order.state;
   const result = await messageWorkflow(() => handle.executeUpdate(resolveOrderUpdate, { args: [{ action, note, actor: 'support' }] }), {
     rejectedCode: 'invalid_action',
     goneCode: 'order_final',

@@ -28,7 +28,6 @@ export interface ReconcileReport {
   reconciled: boolean;
 }
 
-
 export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider }, dropId: string): Promise<ReconcileReport> {
   const clearing = ledgerAccounts.providerClearing;
   const { orders, unbalanced, storeCredit } = await readReconcileFigures(deps.db, dropId, clearing, ledgerAccounts.storeCredit(dropId));

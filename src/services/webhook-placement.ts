@@ -25,6 +25,7 @@ export interface EventMetadata {
 }
 
 /** The order and drop ids an event's object carries: Stripe-style `metadata`, else top-level `order_id`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from over the wire, read field by field
 export function metadataOf(object: Record<string, any> | undefined): EventMetadata {
   const meta = object?.metadata && typeof object.metadata === 'object' ? object.metadata : {};
   const str = (v: unknown) => (typeof v === 'string' && v ? v : null);

@@ -29,6 +29,7 @@ interface ProviderEvent {
   id: string;
   type: string;
   created?: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- JSON from over the wire, read field by field
   data: Record<string, any>;
 }
 

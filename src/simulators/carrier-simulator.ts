@@ -51,27 +51,30 @@ export class CarrierSimulator {
 
   private scheduleTracking(label: SimLabel) {
     TRACKING_STEPS.forEach((step, i) => {
-      const t = setTimeout(() => {
-        this.timers.delete(t);
-        if (label.voided) return;
-        label.tracking = step;
-        this.webhooks.send(
-          this.webhookTarget,
-          {
-            id: `evt_${randomBytes(12).toString('hex')}`,
-            type: `tracking.${step}`,
-            data: {
-              carrier: this.carrierId,
-              label_id: label.labelId,
-              tracking_number: label.trackingNumber,
-              order_id: label.orderId,
-              metadata: label.metadata,
-              status: step,
+      const t = setTimeout(
+        () => {
+          this.timers.delete(t);
+          if (label.voided) return;
+          label.tracking = step;
+          this.webhooks.send(
+            this.webhookTarget,
+            {
+              id: `evt_${randomBytes(12).toString('hex')}`,
+              type: `tracking.${step}`,
+              data: {
+                carrier: this.carrierId,
+                label_id: label.labelId,
+                tracking_number: label.trackingNumber,
+                order_id: label.orderId,
+                metadata: label.metadata,
+                status: step,
+              },
             },
-          },
-          this.faults,
-        );
-      }, this.trackingStepMs * (i + 1));
+            this.faults,
+          );
+        },
+        this.trackingStepMs * (i + 1),
+      );
       this.timers.add(t);
     });
   }

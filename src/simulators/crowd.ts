@@ -27,10 +27,13 @@ export class Crowd {
 
   /** Decides now (so the seed fixes every choice) and acts later. */
   later(act: () => void): void {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      act();
-    }, Math.floor(this.random() * this.behaviour.delayMs));
+    const t = setTimeout(
+      () => {
+        this.timers.delete(t);
+        act();
+      },
+      Math.floor(this.random() * this.behaviour.delayMs),
+    );
     this.timers.add(t);
   }
 

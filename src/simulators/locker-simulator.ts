@@ -94,12 +94,15 @@ export class LockerSimulator {
         };
         this.reservations.set(rsv.reservationId, rsv);
         this.byCode.set(claimCode, rsv);
-        const t = setTimeout(() => {
-          this.timers.delete(t);
-          if (rsv.status !== 'reserved') return;
-          rsv.status = 'expired';
-          this.emit('reservation.expired', rsv);
-        }, Math.max(0, Date.parse(rsv.expiresAt) - Date.now()));
+        const t = setTimeout(
+          () => {
+            this.timers.delete(t);
+            if (rsv.status !== 'reserved') return;
+            rsv.status = 'expired';
+            this.emit('reservation.expired', rsv);
+          },
+          Math.max(0, Date.parse(rsv.expiresAt) - Date.now()),
+        );
         this.timers.add(t);
         if (this.crowd?.picksUp()) this.crowd.later(() => this.open(rsv.nodeId, rsv.claimCode));
         return { status: 200, body: this.wire(rsv) };

@@ -25,7 +25,15 @@ describe('the HTTP API against real Postgres and Temporal', () => {
     await stack?.stop();
   });
 
-  const countDrops = async () => Number((await stack.db.selectFrom('drops').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const countDrops = async () =>
+    Number(
+      (
+        await stack.db
+          .selectFrom('drops')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   describe('roles', () => {
     it('needs a bearer key for ops routes (401) and the right role (403)', async () => {
@@ -93,11 +101,17 @@ describe('the HTTP API against real Postgres and Temporal', () => {
       ['a __proto__ key', '{"email":"p@example.test","region":"north","__proto__":{"admin":true}}', 'invalid_request'],
       ['a bad e-mail', JSON.stringify({ email: 'not-an-email', region: 'north' }), 'invalid_request'],
     ])('rejects %s with a 400 and stores nothing', async (_name, rawBody, code) => {
-      const before = await stack.db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      const before = await stack.db
+        .selectFrom('entries')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
       const res = await stack.api.call('POST', '/v1/drops/api-drop/entries', { rawBody });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe(code);
-      const after = await stack.db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      const after = await stack.db
+        .selectFrom('entries')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
       expect(after.n).toBe(before.n);
     });
 

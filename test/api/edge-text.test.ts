@@ -19,7 +19,15 @@ describe('text Postgres cannot store, and reserved keys', () => {
     windows: { registrationSeconds: 600, paymentSeconds: 120, pickupSeconds: 20, postMortemDelaySeconds: 1 },
     ...overrides,
   });
-  const countDrops = async () => Number((await stack.db.selectFrom('drops').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).n);
+  const countDrops = async () =>
+    Number(
+      (
+        await stack.db
+          .selectFrom('drops')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -66,11 +74,17 @@ describe('text Postgres cannot store, and reserved keys', () => {
   });
 
   it('registration with a NUL in the pass token is 400 naming it, and stores nothing', async () => {
-    const before = await stack.db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await stack.db
+      .selectFrom('entries')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     const res = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: 'b@example.org', region: 'north', passToken: 'p\u0000' } });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'passToken' })]);
-    const after = await stack.db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await stack.db
+      .selectFrom('entries')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 

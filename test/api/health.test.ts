@@ -39,7 +39,10 @@ describe('health, readiness and routes while a dependency is down', () => {
     });
     servers.push(server);
     const address = server.address();
-    return new DropsApiClient(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, { ops: secrets.opsApiKey, support: secrets.supportApiKey });
+    return new DropsApiClient(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`, {
+      ops: secrets.opsApiKey,
+      support: secrets.supportApiKey,
+    });
   }
   let dbUrl: string;
 

@@ -15,13 +15,22 @@ const launch = (dropId: string, extra: Record<string, unknown> = {}) => ({
 
 describe('registration identity', () => {
   let stack: TestStack;
-  const register = (dropId: string, body: Record<string, unknown>) => stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { region: 'north', ...body } });
+  const register = (dropId: string, body: Record<string, unknown>) =>
+    stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { region: 'north', ...body } });
   const entriesOf = async (dropId: string) =>
-    stack.db.selectFrom('entries').innerJoin('entrant_contacts', (j) => j.onRef('entrant_contacts.entry_id', '=', 'entries.entry_id').onRef('entrant_contacts.drop_id', '=', 'entries.drop_id'))
-      .select(['entries.entry_id', 'entrant_contacts.email', 'entrant_contacts.phone']).where('entries.drop_id', '=', dropId).execute();
+    stack.db
+      .selectFrom('entries')
+      .innerJoin('entrant_contacts', (j) =>
+        j.onRef('entrant_contacts.entry_id', '=', 'entries.entry_id').onRef('entrant_contacts.drop_id', '=', 'entries.drop_id'),
+      )
+      .select(['entries.entry_id', 'entrant_contacts.email', 'entrant_contacts.phone'])
+      .where('entries.drop_id', '=', dropId)
+      .execute();
   const open = async (dropId: string, extra?: Record<string, unknown>) => {
     expect((await stack.api.call('POST', '/v1/drops', { as: 'ops', body: launch(dropId, extra) })).status).toBe(201);
-    await eventually(`${dropId} open`, async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+    await eventually(`${dropId} open`, async () =>
+      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
   };
 
   beforeAll(async () => {

@@ -41,11 +41,10 @@ describe('intake batch statement', () => {
       // Another API process's batch has inserted the same person and not yet committed.
       const theirs = item('batch-drop', 'racer@example.test');
       await other.query('BEGIN');
-      await other.query(`INSERT INTO entries (drop_id, entry_id, identity_hash, tier, weight, region) VALUES ($1, $2, decode($3, 'hex'), 'public', 1, 'north')`, [
-        theirs.dropId,
-        theirs.entryId,
-        theirs.identityHash,
-      ]);
+      await other.query(
+        `INSERT INTO entries (drop_id, entry_id, identity_hash, tier, weight, region) VALUES ($1, $2, decode($3, 'hex'), 'public', 1, 'north')`,
+        [theirs.dropId, theirs.entryId, theirs.identityHash],
+      );
       const ours = item('batch-drop', 'racer@example.test');
       const fresh = item('batch-drop', 'bystander@example.test');
       // Our statement's snapshot predates their commit: the insert waits on their row, then conflicts.
@@ -65,7 +64,11 @@ describe('intake batch statement', () => {
               VALUES ('closed-drop', 'Closed', 1, 100, 'eur', 'drawing', now() - interval '1 minute', '{}')`.execute(db);
     const [outcome] = await insertEntryBatch(db, [item('closed-drop', 'late@example.test')]);
     expect(outcome).toEqual({ kind: 'closed' });
-    const n = await db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('n')).where('drop_id', '=', 'closed-drop').executeTakeFirstOrThrow();
+    const n = await db
+      .selectFrom('entries')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('drop_id', '=', 'closed-drop')
+      .executeTakeFirstOrThrow();
     expect(Number(n.n)).toBe(0);
   });
 });

@@ -117,7 +117,18 @@ describe('intake through a Postgres restart and under overload', () => {
     try {
       const results = await Promise.allSettled(
         Array.from({ length: 40 }, (_, i) =>
-          queue.submit({ dropId, email: `burst-${i}@example.test`, emailIdentity: `burst-${i}@example.test`, phone: null, region: 'north', tier: 'general', weight: 1, passId: null, passToken: null, idempotencyKey: null }),
+          queue.submit({
+            dropId,
+            email: `burst-${i}@example.test`,
+            emailIdentity: `burst-${i}@example.test`,
+            phone: null,
+            region: 'north',
+            tier: 'general',
+            weight: 1,
+            passId: null,
+            passToken: null,
+            idempotencyKey: null,
+          }),
         ),
       );
       const refused = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason as DomainError);

@@ -19,13 +19,23 @@ describe('registration intake', () => {
   const dropId = 'intake-drop';
   const entriesPath = `/v1/drops/${dropId}/entries`;
   const countEntries = async () =>
-    Number((await stack.db.selectFrom('entries').select((eb) => eb.fn.countAll<string>().as('n')).where('drop_id', '=', dropId).executeTakeFirstOrThrow()).n);
+    Number(
+      (
+        await stack.db
+          .selectFrom('entries')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .where('drop_id', '=', dropId)
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
 
   beforeAll(async () => {
     stack = await startTestStack();
     for (const id of [dropId, 'other-drop']) {
       expect((await stack.api.call('POST', '/v1/drops', { as: 'ops', body: launch(id) })).status).toBe(201);
-      await eventually(`${id} open`, async () => ((await stack.api.call('GET', `/v1/drops/${id}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+      await eventually(`${id} open`, async () =>
+        (await stack.api.call('GET', `/v1/drops/${id}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+      );
     }
   });
   afterAll(async () => {
@@ -52,7 +62,10 @@ describe('registration intake', () => {
     expect(replay.status).toBe(201);
     expect(replay.body).toMatchObject({ entryId: first.body.entryId, receiptSecret: first.body.receiptSecret, duplicate: false });
     const before = await countEntries();
-    const reused = await stack.api.call('POST', entriesPath, { body: { ...body, email: 'someone-else@example.test' }, headers: { 'idempotency-key': 'client-key-1' } });
+    const reused = await stack.api.call('POST', entriesPath, {
+      body: { ...body, email: 'someone-else@example.test' },
+      headers: { 'idempotency-key': 'client-key-1' },
+    });
     expect(reused.status).toBe(422);
     expect(reused.body.error.code).toBe('idempotency_key_reused');
     expect(await countEntries()).toBe(before);
@@ -74,7 +87,9 @@ describe('registration intake', () => {
     expect(JSON.stringify(again.body)).not.toContain(first.body.entryId);
     expect(await countEntries()).toBe(before);
     // a different phone with a fresh e-mail is a different person
-    expect((await stack.api.call('POST', entriesPath, { body: { email: 'neighbour@example.test', phone: '+44 20 7946 0001', region: 'north' } })).status).toBe(201);
+    expect((await stack.api.call('POST', entriesPath, { body: { email: 'neighbour@example.test', phone: '+44 20 7946 0001', region: 'north' } })).status).toBe(
+      201,
+    );
     const contact = await stack.db.selectFrom('entrant_contacts').selectAll().where('entry_id', '=', first.body.entryId).executeTakeFirstOrThrow();
     expect(contact).toMatchObject({ email: 'phone-owner@example.test', phone: '+442079460000' });
     const entry = await stack.db.selectFrom('entries').selectAll().where('entry_id', '=', first.body.entryId).executeTakeFirstOrThrow();
@@ -101,8 +116,18 @@ describe('registration intake', () => {
     ['a bad e-mail', { body: { email: 'not-an-email', region: 'north' } }, 400, 'invalid_request'],
     ['a region with spaces', { body: { email: 'r@example.test', region: 'North Pole' } }, 400, 'invalid_request'],
     ['a JSON array', { rawBody: '[{"email":"a@example.test","region":"north"}]' }, 400, 'invalid_request'],
-    ['an over-long Idempotency-Key', { body: { email: 'k@example.test', region: 'north' }, headers: { 'idempotency-key': 'x'.repeat(300) } }, 400, 'invalid_request'],
-    ['a forged pass', { body: { email: 'f@example.test', region: 'north', passToken: 'p0123456789abcdef0123.gold.AAAAAAAAAAAAAAAAAAAAAA' } }, 403, 'invalid_pass'],
+    [
+      'an over-long Idempotency-Key',
+      { body: { email: 'k@example.test', region: 'north' }, headers: { 'idempotency-key': 'x'.repeat(300) } },
+      400,
+      'invalid_request',
+    ],
+    [
+      'a forged pass',
+      { body: { email: 'f@example.test', region: 'north', passToken: 'p0123456789abcdef0123.gold.AAAAAAAAAAAAAAAAAAAAAA' } },
+      403,
+      'invalid_pass',
+    ],
   ])('answers %s with a clear 4xx and changes nothing', async (_name, opts, status, code) => {
     const before = await countEntries();
     const res = await stack.api.call('POST', entriesPath, opts as Parameters<TestStack['api']['call']>[2]);
@@ -114,7 +139,9 @@ describe('registration intake', () => {
 
   it('honours ops-issued passes once, for their own drop and tier only', async () => {
     expect((await stack.api.call('POST', `/v1/drops/${dropId}/passes`, { body: { tier: 'gold', count: 2 } })).status).toBe(401);
-    expect((await stack.api.call('POST', `/v1/drops/${dropId}/passes`, { as: 'ops', body: { tier: 'public', count: 2 } })).body.error.code).toBe('not_a_pass_tier');
+    expect((await stack.api.call('POST', `/v1/drops/${dropId}/passes`, { as: 'ops', body: { tier: 'public', count: 2 } })).body.error.code).toBe(
+      'not_a_pass_tier',
+    );
     const issued = await stack.api.call('POST', `/v1/drops/${dropId}/passes`, { as: 'ops', body: { tier: 'gold', count: 2 } });
     expect(issued.status).toBe(201);
     const [token, otherToken] = issued.body.tokens as string[];
@@ -126,17 +153,23 @@ describe('registration intake', () => {
     const reused = await stack.api.call('POST', entriesPath, { body: { email: 'friend@example.test', region: 'north', passToken: token } });
     expect(reused.status).toBe(409);
     expect(reused.body.error.code).toBe('pass_already_used');
-    const elsewhere = await stack.api.call('POST', '/v1/drops/other-drop/entries', { body: { email: 'vip@example.test', region: 'north', passToken: otherToken } });
+    const elsewhere = await stack.api.call('POST', '/v1/drops/other-drop/entries', {
+      body: { email: 'vip@example.test', region: 'north', passToken: otherToken },
+    });
     expect(elsewhere.status).toBe(403);
   });
 
   it('loses no acknowledged entry when registrations race the close', async () => {
     const acknowledged: string[] = [];
-    const racing = mapLimit(Array.from({ length: 400 }, (_, i) => i), 40, async (i) => {
-      const res = await stack.api.call('POST', entriesPath, { body: { email: `racer-${i}@example.test`, region: 'north' } });
-      if (res.status === 201) acknowledged.push(res.body.entryId);
-      else expect([409]).toContain(res.status);
-    });
+    const racing = mapLimit(
+      Array.from({ length: 400 }, (_, i) => i),
+      40,
+      async (i) => {
+        const res = await stack.api.call('POST', entriesPath, { body: { email: `racer-${i}@example.test`, region: 'north' } });
+        if (res.status === 201) acknowledged.push(res.body.entryId);
+        else expect([409]).toContain(res.status);
+      },
+    );
     await new Promise((r) => setTimeout(r, 150));
     const closed = await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' });
     expect(closed.status).toBe(200);

@@ -39,7 +39,9 @@ describe('Stripe payment states the saga must not misread', () => {
         const body = answers[`${req.method} ${path}`];
         if (body === undefined) {
           res.writeHead(400, { 'content-type': 'application/json' });
-          return void res.end(JSON.stringify({ error: { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: 'stub: not expected' } }));
+          return void res.end(
+            JSON.stringify({ error: { type: 'invalid_request_error', code: 'payment_intent_unexpected_state', message: 'stub: not expected' } }),
+          );
         }
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
@@ -67,7 +69,11 @@ describe('Stripe payment states the saga must not misread', () => {
     answers['GET /v1/payment_intents/pi_stub'] = intent('processing');
     expect((await adapter.retrievePaymentIntent('pi_stub')).status).toBe('processing');
 
-    const result = await new MockActivityEnvironment().run(activities().cancelPaymentIntent, { dropId: 'drop-1', orderId: 'ord_e1', paymentIntentId: 'pi_stub' });
+    const result = await new MockActivityEnvironment().run(activities().cancelPaymentIntent, {
+      dropId: 'drop-1',
+      orderId: 'ord_e1',
+      paymentIntentId: 'pi_stub',
+    });
     expect(result).toEqual({ outcome: 'processing' });
     // Stripe refuses to cancel a processing payment: we did not ask it to.
     expect(requests.filter((r) => r.method === 'POST')).toEqual([]);
@@ -75,7 +81,11 @@ describe('Stripe payment states the saga must not misread', () => {
 
   it('C4: a processing payment that succeeds is reported paid at the window end, not canceled', async () => {
     answers['GET /v1/payment_intents/pi_stub'] = intent('succeeded');
-    const result = await new MockActivityEnvironment().run(activities().cancelPaymentIntent, { dropId: 'drop-1', orderId: 'ord_e1', paymentIntentId: 'pi_stub' });
+    const result = await new MockActivityEnvironment().run(activities().cancelPaymentIntent, {
+      dropId: 'drop-1',
+      orderId: 'ord_e1',
+      paymentIntentId: 'pi_stub',
+    });
     expect(result).toEqual({ outcome: 'already_paid' });
   });
 
@@ -83,11 +93,20 @@ describe('Stripe payment states the saga must not misread', () => {
     answers['GET /v1/payment_intents/pi_stub'] = intent('succeeded', {
       latest_charge: { id: 'ch_stub', object: 'charge', amount_refunded: 0, disputed: true },
     });
-    answers['GET /v1/disputes'] = { object: 'list', data: [{ id: 'dp_stub', object: 'dispute', amount: 1500, status: 'under_review', payment_intent: 'pi_stub' }], has_more: false };
+    answers['GET /v1/disputes'] = {
+      object: 'list',
+      data: [{ id: 'dp_stub', object: 'dispute', amount: 1500, status: 'under_review', payment_intent: 'pi_stub' }],
+      has_more: false,
+    };
     const found = await adapter.retrievePaymentIntent('pi_stub');
     expect(found.dispute).toEqual({ id: 'dp_stub', status: 'under_review' });
 
-    const result = await new MockActivityEnvironment().run(activities().refundPayment, { dropId: 'drop-1', orderId: 'ord_e1', paymentIntentId: 'pi_stub', amountCents: 1500 });
+    const result = await new MockActivityEnvironment().run(activities().refundPayment, {
+      dropId: 'drop-1',
+      orderId: 'ord_e1',
+      paymentIntentId: 'pi_stub',
+      amountCents: 1500,
+    });
     expect(result).toEqual({ outcome: 'disputed', disputeId: 'dp_stub', disputeStatus: 'under_review' });
     expect(requests.some((r) => r.path === '/v1/refunds')).toBe(false);
   });

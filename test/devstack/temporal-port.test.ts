@@ -35,7 +35,9 @@ describe('Temporal dev server on a taken port', () => {
   it('fails with PortTakenError on a fixed port that is taken', async () => {
     const binary = ensureTemporalCli(PROJECT_ROOT, log);
     // A PortTakenError (not the start deadline's timeout) shows it stopped waiting when the server exited.
-    await expect(startTemporalDevServer({ binary, dataDir: join(dataDir, 'fixed'), port: takenPort, uiPort: null, log })).rejects.toBeInstanceOf(PortTakenError);
+    await expect(startTemporalDevServer({ binary, dataDir: join(dataDir, 'fixed'), port: takenPort, uiPort: null, log })).rejects.toBeInstanceOf(
+      PortTakenError,
+    );
   });
 
   it("starts on another port when the 'free' port it was given is taken", async () => {

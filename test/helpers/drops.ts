@@ -32,7 +32,9 @@ export function dropDriver(stack: () => TestStack) {
       },
     });
     expect(launched.status).toBe(201);
-    await eventually('registration', async () => ((await stack().api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+    await eventually('registration', async () =>
+      (await stack().api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
     const receipts: Receipt[] = [];
     for (const [i, region] of o.regions.entries()) {
       const r = await stack().api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `${dropId}-${i}@example.org`, region } });

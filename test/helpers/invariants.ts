@@ -18,13 +18,18 @@ export async function checkOrderInvariants(stack: Pick<Stack, 'db' | 'simulator'
     WHERE w.drop_id = ${dropId} AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.drop_id = w.drop_id AND o.entry_id = w.entry_id)`.execute(db);
   if (winnersWithoutOrder.rows.length > 0) problems.push(`${winnersWithoutOrder.rows.length} winners have no order`);
   const notFinal = orders.filter((o) => !FINAL_ORDER_STATES.includes(o.state));
-  if (notFinal.length > 0) problems.push(`${notFinal.length} orders not final: ${notFinal.slice(0, 5).map((o) => `${o.order_id}=${o.state}`).join(', ')}`);
+  if (notFinal.length > 0)
+    problems.push(
+      `${notFinal.length} orders not final: ${notFinal
+        .slice(0, 5)
+        .map((o) => `${o.order_id}=${o.state}`)
+        .join(', ')}`,
+    );
 
   // Each lapsed or declined unit was offered on exactly once.
   const released = orders.filter(
     (o) =>
-      ((o.state === 'unpaid' || o.state === 'declined') && !o.final_reason?.startsWith('compensated_after_failure')) ||
-      o.final_reason === 'paid_after_window',
+      ((o.state === 'unpaid' || o.state === 'declined') && !o.final_reason?.startsWith('compensated_after_failure')) || o.final_reason === 'paid_after_window',
   );
   const promotions = await db.selectFrom('promotions').selectAll().where('drop_id', '=', dropId).execute();
   if (promotions.length !== released.length) problems.push(`${released.length} units released but ${promotions.length} promotions`);

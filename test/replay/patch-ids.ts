@@ -59,8 +59,7 @@ export function patchIdsInHistory(history: { events?: Array<Record<string, any>>
  * HEAD (so an overwritten or deleted fixture still counts).
  */
 export function everyCommittedVersion(repoRoot: string, dir: string): Array<{ blob: string; path: string; text: string }> {
-  const git = (args: string[], input?: string) =>
-    execFileSync('git', args, { cwd: repoRoot, input, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repoRoot, input, encoding: 'utf8', maxBuffer: 1 << 30 });
   const blobs = new Map<string, string>();
   // --raw lists, for each commit touching dir, the blob before and after each file's change.
   for (const line of git(['log', '--format=', '--raw', '--no-abbrev', '--no-renames', 'HEAD', '--', dir]).split('\n')) {

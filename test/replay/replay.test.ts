@@ -72,9 +72,9 @@ describe('replaying histories recorded from real runs', () => {
 
   it('fails for a workflow whose shape changed without patched()', async () => {
     const changed = require.resolve('./changed-workflow');
-    await expect(
-      Worker.runReplayHistory({ workflowsPath: changed }, load('order-v2-paid-picked-up.json'), 'changed'),
-    ).rejects.toBeInstanceOf(DeterminismViolationError);
+    await expect(Worker.runReplayHistory({ workflowsPath: changed }, load('order-v2-paid-picked-up.json'), 'changed')).rejects.toBeInstanceOf(
+      DeterminismViolationError,
+    );
   });
 
   it('`drops replay --file` exits 0 for a good history', () => {

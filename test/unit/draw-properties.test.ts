@@ -87,11 +87,15 @@ describe('drops-lottery-v1 properties', () => {
 
   it('does not depend on the order the entries are listed in', () => {
     fc.assert(
-      fc.property(seed, entries(60).chain((l) => fc.tuple(fc.constant(l), fc.shuffledSubarray(l, { minLength: l.length, maxLength: l.length }))), (s, [list, shuffled]) => {
-        const a = rankEntries({ dropId: 'drop-p', seed: s, beacon: null, entries: list });
-        const b = rankEntries({ dropId: 'drop-p', seed: s, beacon: null, entries: shuffled });
-        expect(b).toEqual(a);
-      }),
+      fc.property(
+        seed,
+        entries(60).chain((l) => fc.tuple(fc.constant(l), fc.shuffledSubarray(l, { minLength: l.length, maxLength: l.length }))),
+        (s, [list, shuffled]) => {
+          const a = rankEntries({ dropId: 'drop-p', seed: s, beacon: null, entries: list });
+          const b = rankEntries({ dropId: 'drop-p', seed: s, beacon: null, entries: shuffled });
+          expect(b).toEqual(a);
+        },
+      ),
     );
   });
 
@@ -144,7 +148,9 @@ describe('drops-lottery-v1 properties', () => {
           digest.add(bytes, 0, bytes.length, e.weight);
         }
         const sorted = [...list].sort((a, b) => Buffer.compare(Buffer.from(a.entryId), Buffer.from(b.entryId)));
-        const expected = createHash('sha256').update(sorted.map((e) => `${e.entryId}\t${e.weight}\n`).join(''), 'utf8').digest('hex');
+        const expected = createHash('sha256')
+          .update(sorted.map((e) => `${e.entryId}\t${e.weight}\n`).join(''), 'utf8')
+          .digest('hex');
         expect(digest.digest()).toBe(expected);
       }),
     );

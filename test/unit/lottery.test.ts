@@ -1,11 +1,4 @@
-import {
-  commitmentOf,
-  drawSeedOf,
-  entrantList,
-  entrantsDigest,
-  entryKey,
-  rankEntries,
-} from '../../src/domain/draw/lottery';
+import { commitmentOf, drawSeedOf, entrantList, entrantsDigest, entryKey, rankEntries } from '../../src/domain/draw/lottery';
 import { verifyDrawRecord, type DrawRecord } from '../../src/domain/draw/record';
 
 // Vectors computed by hand with printf and sha256sum (see docs/draw.md), not by this code.
@@ -34,22 +27,14 @@ describe('drops-lottery-v1 against hand-computed vectors', () => {
   });
 
   it("keys an entry by the smallest of its tickets' keys", () => {
-    expect(entryKey(DRAW_SEED, 'drop-x', { entryId: 'ea', weight: 1 })).toBe(
-      'd9ede9d4fbd2646f1471d98d7a097969ecf4caaa0ca9938e2777cb3003d8f5fc',
-    );
+    expect(entryKey(DRAW_SEED, 'drop-x', { entryId: 'ea', weight: 1 })).toBe('d9ede9d4fbd2646f1471d98d7a097969ecf4caaa0ca9938e2777cb3003d8f5fc');
     // eb's ticket 0 (32bf…) beats its ticket 1 (de2e…).
-    expect(entryKey(DRAW_SEED, 'drop-x', { entryId: 'eb', weight: 2 })).toBe(
-      '32bf6c675d9abb05480d0328eda930563df9b6c86a6494a25cf365346de52381',
-    );
+    expect(entryKey(DRAW_SEED, 'drop-x', { entryId: 'eb', weight: 2 })).toBe('32bf6c675d9abb05480d0328eda930563df9b6c86a6494a25cf365346de52381');
   });
 
   it('ranks by key ascending, with and without a beacon', () => {
     expect(rankEntries({ dropId: 'drop-x', seed: SEED, beacon: null, entries: ENTRIES }).ranking).toEqual(['eb', 'ea', 'ec']);
-    expect(rankEntries({ dropId: 'drop-x', seed: SEED, beacon: 'beacon-42', entries: ENTRIES }).ranking).toEqual([
-      'ec',
-      'eb',
-      'ea',
-    ]);
+    expect(rankEntries({ dropId: 'drop-x', seed: SEED, beacon: 'beacon-42', entries: ENTRIES }).ranking).toEqual(['ec', 'eb', 'ea']);
   });
 
   it('does not depend on the order rows arrive in', () => {

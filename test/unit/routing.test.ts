@@ -17,6 +17,11 @@ describe('routing a paid order', () => {
   });
 
   it('has no route when no node has stock', () => {
-    expect(chooseRoute(nodes.map((n) => ({ ...n, stockRemaining: 0 })), 'north')).toBeNull();
+    expect(
+      chooseRoute(
+        nodes.map((n) => ({ ...n, stockRemaining: 0 })),
+        'north',
+      ),
+    ).toBeNull();
   });
 });

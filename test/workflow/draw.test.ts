@@ -51,12 +51,18 @@ describe('the verifiable draw end to end', () => {
       },
     });
     expect(launched.status).toBe(201);
-    await eventually('registration', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+    await eventually('registration', async () =>
+      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
     const passes = (await stack.api.call('POST', `/v1/drops/${dropId}/passes`, { as: 'ops', body: { tier: 'member', count: 10 } })).body.tokens as string[];
-    await mapLimit(Array.from({ length: 70 }, (_, i) => i), 10, async (i) => {
-      const body = { email: `fan-${i}@example.test`, region: i % 2 ? 'north' : 'south', ...(i < 10 && { passToken: passes[i] }) };
-      expect((await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body })).status).toBe(201);
-    });
+    await mapLimit(
+      Array.from({ length: 70 }, (_, i) => i),
+      10,
+      async (i) => {
+        const body = { email: `fan-${i}@example.test`, region: i % 2 ? 'north' : 'south', ...(i < 10 && { passToken: passes[i] }) };
+        expect((await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body })).status).toBe(201);
+      },
+    );
     expect((await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' })).status).toBe(200);
     record = await eventually('the draw record', async () => {
       const r = await stack.api.call('GET', `/v1/drops/${dropId}/draw`);

@@ -93,7 +93,12 @@ describe('a whole drop, announce to post-mortem', () => {
     expect(clean.stderr).toBe('');
     expect(clean.stdout).toContain('RECONCILED');
     expect(clean.status).toBe(0);
-    const refund = await stack.db.selectFrom('ledger_postings').selectAll().where('drop_id', '=', 'e2e-drop').where('kind', '=', 'payment_refunded').executeTakeFirst();
+    const refund = await stack.db
+      .selectFrom('ledger_postings')
+      .selectAll()
+      .where('drop_id', '=', 'e2e-drop')
+      .where('kind', '=', 'payment_refunded')
+      .executeTakeFirst();
     expect(refund).toBeDefined();
     await stack.db.deleteFrom('ledger_lines').where('posting_id', '=', refund!.posting_id).execute();
     await stack.db.deleteFrom('ledger_postings').where('posting_id', '=', refund!.posting_id).execute();

@@ -74,15 +74,30 @@ describe('provider events out of time', () => {
       ['carriers', event('evt_early_tracking', now())],
       [
         'lockers',
-        { id: 'evt_early_pickup', type: 'pickup.completed', created: now(), data: { reservation_id: 'rsv_unknown', node_id: 'north-locker', metadata: { order_id: 'ord_not_written_yet', drop_id: 'late-label' } } },
+        {
+          id: 'evt_early_pickup',
+          type: 'pickup.completed',
+          created: now(),
+          data: { reservation_id: 'rsv_unknown', node_id: 'north-locker', metadata: { order_id: 'ord_not_written_yet', drop_id: 'late-label' } },
+        },
       ],
       [
         'payments',
-        { id: 'evt_early_hold', type: 'payment_intent.amount_capturable_updated', created: now(), data: { object: { id: 'pi_unknown', metadata: { order_id: 'ord_not_written_yet', drop_id: 'late-label' } } } },
+        {
+          id: 'evt_early_hold',
+          type: 'payment_intent.amount_capturable_updated',
+          created: now(),
+          data: { object: { id: 'pi_unknown', metadata: { order_id: 'ord_not_written_yet', drop_id: 'late-label' } } },
+        },
       ],
       [
         'payments',
-        { id: 'evt_early_paid', type: 'payment_intent.succeeded', created: now(), data: { object: { id: 'pi_unknown', metadata: { order_id: 'ord_not_written_yet', drop_id: 'late-label' } } } },
+        {
+          id: 'evt_early_paid',
+          type: 'payment_intent.succeeded',
+          created: now(),
+          data: { object: { id: 'pi_unknown', metadata: { order_id: 'ord_not_written_yet', drop_id: 'late-label' } } },
+        },
       ],
     ] as const) {
       const res = await send(provider, ev);
@@ -100,7 +115,12 @@ describe('provider events out of time', () => {
     expect(rows[0]).toMatchObject({ kind: 'unplaced_provider_event', drop_id: 'late-label', status: 'open' });
     expect(rows[0]!.detail).toContain('tracking.in_transit');
     // An event for a label that is not ours at all (no order in its metadata) is acknowledged.
-    const foreign = await send('carriers', { id: 'evt_foreign', type: 'tracking.delivered', created: now(), data: { label_id: 'lbl_foreign', status: 'delivered' } });
+    const foreign = await send('carriers', {
+      id: 'evt_foreign',
+      type: 'tracking.delivered',
+      created: now(),
+      data: { label_id: 'lbl_foreign', status: 'delivered' },
+    });
     expect(foreign.body.outcome).toBe('ignored');
     // A stray label of a settled order on the move: support is told (the sweep's own exception).
     const stray = await send('carriers', {
@@ -131,7 +151,11 @@ describe('provider events out of time', () => {
   });
 
   it('the drop with the late label settles with every invariant holding', async () => {
-    await eventually('late-label to complete', async () => ((await stack.api.call('GET', '/v1/drops/late-label', { as: 'ops' })).body.phase === 'completed' ? true : undefined), 90_000);
+    await eventually(
+      'late-label to complete',
+      async () => ((await stack.api.call('GET', '/v1/drops/late-label', { as: 'ops' })).body.phase === 'completed' ? true : undefined),
+      90_000,
+    );
     const problems = await checkOrderInvariants(stack, 'late-label');
     expect(problems).toEqual([]);
   });

@@ -30,7 +30,9 @@ describe('provider leftovers the provider refuses to settle', () => {
       },
     });
     expect(launched.status).toBe(201);
-    await eventually('registration', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+    await eventually('registration', async () =>
+      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
     const receipts: Receipt[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `leftover-${i}@example.test`, region: 'north' } });
@@ -48,12 +50,18 @@ describe('provider leftovers the provider refuses to settle', () => {
     expect((await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' })).status).toBe(200);
     // Once the winner's order exists, the provider "forgets" every loser's hold (as after a
     // provider-side data loss): the sweep's retrieve answers 404, a definite no.
-    const order = await eventually('the winner order', async () => stack.db.selectFrom('orders').select('entry_id').where('drop_id', '=', dropId).executeTakeFirst());
+    const order = await eventually('the winner order', async () =>
+      stack.db.selectFrom('orders').select('entry_id').where('drop_id', '=', dropId).executeTakeFirst(),
+    );
     const forgotten = (await holds()).filter((h) => h.entry_id !== order.entry_id).map((h) => h.payment_intent_id);
     expect(forgotten).toHaveLength(2);
     for (const pi of forgotten) stack.simulator.payments.intents.delete(pi);
 
-    await eventually('the drop to complete', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined), 120_000);
+    await eventually(
+      'the drop to complete',
+      async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined),
+      120_000,
+    );
     const exceptions = await stack.db.selectFrom('exceptions').selectAll().where('drop_id', '=', dropId).where('kind', '=', 'hold_void_failed').execute();
     expect(exceptions.map((e) => e.dedupe_key).sort()).toEqual(forgotten.map((pi) => `hold-void:${pi}`).sort());
     expect((await stack.api.call('GET', `/v1/drops/${dropId}/report`)).status).toBe(200);

@@ -54,7 +54,9 @@ describe('needs_support: what support is told', () => {
       },
     });
     expect(launched.status).toBe(201);
-    await eventually('registration', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+    await eventually('registration', async () =>
+      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
     const r = (await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: 'lost-intent@example.org', region: 'north' } })).body;
     expect((await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' })).status).toBe(200);
     const waiting = await d.orderIn(dropId, r, ['awaiting_payment']);
@@ -65,6 +67,10 @@ describe('needs_support: what support is told', () => {
     expect(final.state).toBe('unpaid');
     const exceptions = await stack.db.selectFrom('exceptions').select(['kind', 'dedupe_key']).where('order_id', '=', waiting.orderId).execute();
     expect(exceptions).toEqual([{ kind: 'payment_record_missing', dedupe_key: `payment-record-missing:${pi}` }]);
-    await eventually('the drop to complete', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined), 60_000);
+    await eventually(
+      'the drop to complete',
+      async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined),
+      60_000,
+    );
   });
 });

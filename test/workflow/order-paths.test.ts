@@ -45,7 +45,9 @@ describe('every order path on a real Temporal server and a real Postgres', () =>
     const b = await balances(stack.db, 'paths-drop');
     expect(Object.values(b).reduce((s, v) => s + v, 0)).toBe(0);
     expect(b['provider:payments:clearing']).toBe(2000);
-    const dupes = await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT order_id, kind FROM ledger_postings GROUP BY 1, 2 HAVING count(*) > 1) d`.execute(stack.db);
+    const dupes = await sql<{ n: string }>`SELECT count(*) AS n FROM (SELECT order_id, kind FROM ledger_postings GROUP BY 1, 2 HAVING count(*) > 1) d`.execute(
+      stack.db,
+    );
     expect(Number(dupes.rows[0]!.n)).toBe(0);
   });
 

@@ -48,7 +48,9 @@ describe('the order saga', () => {
       },
     });
     expect(launched.status).toBe(201);
-    await eventually('registration', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+    await eventually('registration', async () =>
+      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
     const receipts: Receipt[] = [];
     for (const [i, region] of o.regions.entries()) {
       const r = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `${dropId}-${i}@example.test`, region } });
@@ -59,7 +61,8 @@ describe('the order saga', () => {
     return receipts;
   }
   const pay = async (order: { payLink: string }) => expect((await fetch(order.payLink, { method: 'POST' })).status).toBe(200);
-  const liveLabels = (orderId: string) => [...stack.simulator.carriers.values()].flatMap((c) => [...c.labels.values()]).filter((l) => l.orderId === orderId && !l.voided);
+  const liveLabels = (orderId: string) =>
+    [...stack.simulator.carriers.values()].flatMap((c) => [...c.labels.values()]).filter((l) => l.orderId === orderId && !l.voided);
 
   it('reship policy: a missed pickup frees the compartment and ships the unit, with exactly one label', async () => {
     const [r] = await dropWith('saga-reship', { regions: ['north'], units: 1, policy: 'reship' });
@@ -109,7 +112,9 @@ describe('the order saga', () => {
 
   it("sweeps a drop's stray labels: voids what can be voided, hands the rest to support, keeps the order's own", async () => {
     // The drop's own sweep has run (it ends before the post-mortem); these strays come after it.
-    await eventually('saga-fallback to complete', async () => ((await stack.api.call('GET', '/v1/drops/saga-fallback', { as: 'ops' })).body.phase === 'completed' ? true : undefined));
+    await eventually('saga-fallback to complete', async () =>
+      (await stack.api.call('GET', '/v1/drops/saga-fallback', { as: 'ops' })).body.phase === 'completed' ? true : undefined,
+    );
     const order = await stack.db.selectFrom('orders').selectAll().where('drop_id', '=', 'saga-fallback').executeTakeFirstOrThrow();
     expect(order.state).toBe('shipped');
     // Two late purchases for the same order landing at the carrier it used: one already moving.
@@ -134,7 +139,12 @@ describe('the order saga', () => {
     expect(parcelnow.labels.get(idle.labelId)!.voided).toBe(true);
     expect(parcelnow.labels.get(moving.labelId)!.voided).toBe(false);
     expect(parcelnow.labels.get(order.label_id!)!.voided).toBe(false);
-    const exception = await stack.db.selectFrom('exceptions').selectAll().where('order_id', '=', order.order_id).where('kind', '=', 'stray_label').executeTakeFirstOrThrow();
+    const exception = await stack.db
+      .selectFrom('exceptions')
+      .selectAll()
+      .where('order_id', '=', order.order_id)
+      .where('kind', '=', 'stray_label')
+      .executeTakeFirstOrThrow();
     expect(exception.dedupe_key).toBe(`stray-label:parcelnow:${moving.labelId}`);
     expect(await checkOrderInvariants(stack, 'saga-fallback')).toEqual([]);
   });
@@ -154,7 +164,9 @@ describe('the order saga', () => {
       },
     });
     expect(launched.status).toBe(201);
-    await eventually('registration', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined));
+    await eventually('registration', async () =>
+      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
+    );
     const receipts: Receipt[] = [];
     for (let i = 0; i < 4; i++) {
       const r = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `auth-${i}@example.test`, region: 'north' } });
@@ -177,7 +189,11 @@ describe('the order saga', () => {
 
     expect((await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' })).status).toBe(200);
     expect((await authorize(receipts[0]!)).body.error.code).toBe('registration_closed');
-    await eventually('the drop to complete', async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined), 120_000);
+    await eventually(
+      'the drop to complete',
+      async () => ((await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'completed' ? true : undefined),
+      120_000,
+    );
 
     // Two units: two holds captured (an unauthorised winner's unit went down the waitlist).
     const orders = await stack.db.selectFrom('orders').selectAll().where('drop_id', '=', dropId).execute();
@@ -197,7 +213,9 @@ describe('the order saga', () => {
 
     // A drop that takes payment after the draw has no holds to place.
     const [other] = await dropWith('saga-no-holds', { regions: ['north'], units: 1, policy: 'refund' });
-    const wrongMode = await stack.api.call('POST', `/v1/drops/saga-no-holds/entries/${other!.entryId}/authorization`, { headers: { 'x-receipt-secret': other!.receiptSecret } });
+    const wrongMode = await stack.api.call('POST', `/v1/drops/saga-no-holds/entries/${other!.entryId}/authorization`, {
+      headers: { 'x-receipt-secret': other!.receiptSecret },
+    });
     expect(wrongMode.status).toBe(409);
     expect(wrongMode.body.error.code).toBe('wrong_payment_mode');
   });
@@ -231,8 +249,7 @@ describe('the order saga', () => {
     it('takes a duplicate once, and a late earlier tracking step changes nothing', async () => {
       const order = await stack.db.selectFrom('orders').selectAll().where('drop_id', '=', 'saga-fallback').executeTakeFirstOrThrow();
       const secret = stack.secrets.webhookSecrets.carriers;
-      const event = (id: string, status: string) =>
-        JSON.stringify({ id, type: `tracking.${status}`, data: { label_id: order.label_id, status } });
+      const event = (id: string, status: string) => JSON.stringify({ id, type: `tracking.${status}`, data: { label_id: order.label_id, status } });
       const late = event('evt_late_transit', 'in_transit');
       const first = await send('carriers', late, signWebhook(secret, late, now()));
       expect(first.body.outcome).toBe('ignored');
@@ -251,7 +268,11 @@ describe('the order saga', () => {
       const orderB = await orderIn('saga-claims', b!, 'awaiting_pickup');
       expect(orderA.claimCode).toMatch(/^dc1\./);
       const door = (nodeId: string, code: string) =>
-        fetch(`${stack.providerUrl}/lockers/${nodeId}/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claim_code: code }) });
+        fetch(`${stack.providerUrl}/lockers/${nodeId}/open`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ claim_code: code }),
+        });
       // A code we never issued (signed with another key) opens nothing.
       const forged = issueClaimCode('claim_someone_elses_key_123', { orderId: orderB.orderId, nodeId: orderB.nodeId, expiresAt: Date.now() + 60_000 });
       expect((await door(orderB.nodeId, forged)).status).toBe(403);
@@ -291,7 +312,12 @@ describe('the order saga', () => {
         const e = await stack.db.selectFrom('exceptions').select('status').where('exception_id', '=', disputed.exception_id).executeTakeFirstOrThrow();
         return e.status === 'resolved' ? true : undefined;
       });
-      const disputeRows = await stack.db.selectFrom('exceptions').select('exception_id').where('kind', '=', 'payment_disputed').where('order_id', '=', orderB.orderId).execute();
+      const disputeRows = await stack.db
+        .selectFrom('exceptions')
+        .select('exception_id')
+        .where('kind', '=', 'payment_disputed')
+        .where('order_id', '=', orderB.orderId)
+        .execute();
       expect(disputeRows).toHaveLength(1);
     });
   });

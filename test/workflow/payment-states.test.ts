@@ -40,13 +40,21 @@ describe('payment states', () => {
   const completed = (dropId: string) => eventually(`${dropId} completed`, async () => ((await dropPhase(dropId)) === 'completed' ? true : undefined), 120_000);
   const reconcile = (dropId: string) => reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
 
-  const launchBody = (dropId: string, o: Partial<{ units: number; priceCents: number; paymentSeconds: number; pickupSeconds: number; registrationSeconds: number; mode: string; policy: string }>) => ({
+  const launchBody = (
+    dropId: string,
+    o: Partial<{ units: number; priceCents: number; paymentSeconds: number; pickupSeconds: number; registrationSeconds: number; mode: string; policy: string }>,
+  ) => ({
     dropId,
     name: dropId,
     units: o.units ?? 1,
     priceCents: o.priceCents ?? 1500,
     nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: o.units ?? 1 }],
-    windows: { registrationSeconds: o.registrationSeconds ?? 120, paymentSeconds: o.paymentSeconds ?? 20, pickupSeconds: o.pickupSeconds ?? 30, postMortemDelaySeconds: 1 },
+    windows: {
+      registrationSeconds: o.registrationSeconds ?? 120,
+      paymentSeconds: o.paymentSeconds ?? 20,
+      pickupSeconds: o.pickupSeconds ?? 30,
+      postMortemDelaySeconds: 1,
+    },
     policies: { missedPickup: o.policy ?? 'refund' },
     payment: { mode: o.mode ?? 'pay_after_win' },
   });
@@ -72,7 +80,8 @@ describe('payment states', () => {
       for (const r of receipts) if ((await status(dropId, r)).order) withOrder.push(r);
       return withOrder.length === 1 ? { winner: withOrder[0]!, other: receipts.find((r) => r !== withOrder[0])! } : undefined;
     });
-  const paymentEventsSeen = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM webhook_events WHERE provider = 'payments'`.execute(stack.db)).rows[0]!.n);
+  const paymentEventsSeen = async () =>
+    Number((await sql<{ n: string }>`SELECT count(*) AS n FROM webhook_events WHERE provider = 'payments'`.execute(stack.db)).rows[0]!.n);
 
   it('C1: a declined attempt is not final — another card inside the window pays the order, and nobody is promoted', async () => {
     const dropId = 'c1-retry';
@@ -123,7 +132,11 @@ describe('payment states', () => {
     const disputes: Record<string, string> = {};
     const intents: Record<string, string> = {};
     const orders: Record<string, string> = {};
-    for (const [name, r] of [['a', a!], ['b', b!], ['c', c!]] as const) {
+    for (const [name, r] of [
+      ['a', a!],
+      ['b', b!],
+      ['c', c!],
+    ] as const) {
       const o = await orderIn(dropId, r, ['awaiting_payment']);
       expect((await checkout(o.payLink)).status).toBe(200);
       await orderIn(dropId, r, ['awaiting_pickup']);
@@ -148,12 +161,16 @@ describe('payment states', () => {
     const closed = await stack.api.call('POST', `/v1/orders/${orders.a}/resolve`, { as: 'support', body: { action: 'close_without_refund' } });
     expect(closed.status).toBe(200);
     expect(closed.body.state).toBe('refunded');
-    const finalA = await eventually('a final', async () => ((await orderRow(orders.a!)).final_reason ?? undefined));
+    const finalA = await eventually('a final', async () => (await orderRow(orders.a!)).final_reason ?? undefined);
     expect(finalA).toBe('closed_without_refund:support');
 
     // Lost: the bank returned the money; ours is not sent again. Won: our refund runs.
     const closeDispute = (name: string, outcome: string) =>
-      fetch(`${stack.providerUrl}/_sim/disputes/${disputes[name]}/close`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: outcome }) });
+      fetch(`${stack.providerUrl}/_sim/disputes/${disputes[name]}/close`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ status: outcome }),
+      });
     await closeDispute('b', 'lost');
     await closeDispute('c', 'won');
     await closeDispute('a', 'lost');
@@ -168,13 +185,22 @@ describe('payment states', () => {
     await completed(dropId);
     expect((await stack.api.call('GET', `/v1/drops/${dropId}/report`)).status).toBe(200);
     // One return of money per order: a refund (c) or a chargeback (a, b), in the ledger and at the provider.
-    const returns = await stack.db.selectFrom('ledger_postings').select(['order_id', 'kind']).where('drop_id', '=', dropId).where('kind', '!=', 'payment_captured').execute();
+    const returns = await stack.db
+      .selectFrom('ledger_postings')
+      .select(['order_id', 'kind'])
+      .where('drop_id', '=', dropId)
+      .where('kind', '!=', 'payment_captured')
+      .execute();
     expect(returns.map((p) => `${p.order_id}:${p.kind}`).sort()).toEqual(
       [`${orders.a}:payment_charged_back`, `${orders.b}:payment_charged_back`, `${orders.c}:payment_refunded`].sort(),
     );
     await eventually('reconciled', async () => ((await reconcile(dropId)).reconciled ? true : undefined));
     const report = await reconcile(dropId);
-    expect(report).toMatchObject({ mismatches: [], provider: { chargedBackCents: 3000, refundedCents: 1500 }, ledger: { chargedBackCents: 3000, refundedCents: 1500 } });
+    expect(report).toMatchObject({
+      mismatches: [],
+      provider: { chargedBackCents: 3000, refundedCents: 1500 },
+      ledger: { chargedBackCents: 3000, refundedCents: 1500 },
+    });
   });
 
   it('C2 (credit policy): a charge lost to a dispute is not turned into store credit; the order ends with the chargeback', async () => {
@@ -196,7 +222,10 @@ describe('payment states', () => {
   });
 
   it('C3: a hold that would expire before its capture is refused at launch and at extend, with the limit named', async () => {
-    const refused = await stack.api.call('POST', '/v1/drops', { as: 'ops', body: launchBody('c3-ten-days', { registrationSeconds: 864_000, mode: 'authorize_at_entry' }) });
+    const refused = await stack.api.call('POST', '/v1/drops', {
+      as: 'ops',
+      body: launchBody('c3-ten-days', { registrationSeconds: 864_000, mode: 'authorize_at_entry' }),
+    });
     expect(refused.status).toBe(422);
     expect(refused.body.error).toMatchObject({ code: 'hold_outlives_validity', message: expect.stringContaining('604800') });
     expect((await stack.api.call('GET', '/v1/drops/c3-ten-days', { as: 'ops' })).status).toBe(404);
@@ -251,7 +280,11 @@ describe('payment states', () => {
     for (const r of [a!, b!]) expect((await status(dropId, r)).order.state).toBe('awaiting_payment');
     const settle = (orderId: string, outcome: string) =>
       orderRow(orderId).then((row) =>
-        fetch(`${stack.providerUrl}/_sim/payments/${row.payment_intent_id}/settle`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ outcome }) }),
+        fetch(`${stack.providerUrl}/_sim/payments/${row.payment_intent_id}/settle`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ outcome }),
+        }),
       );
     expect((await settle(orderA.orderId, 'succeeded')).status).toBe(200);
     expect((await settle(orderB.orderId, 'failed')).status).toBe(200);
@@ -290,7 +323,7 @@ describe('payment states', () => {
     expect((await stack.api.call('GET', '/v1/drops/c5-free-hold', { as: 'ops' })).status).toBe(404);
   });
 
-  it("replays every order history these cases made (the new payment paths are deterministic)", async () => {
+  it('replays every order history these cases made (the new payment paths are deterministic)', async () => {
     const orders = await stack.db.selectFrom('orders').select(['drop_id', 'entry_id', 'state']).execute();
     expect(orders.length).toBeGreaterThanOrEqual(10);
     for (const o of orders) {

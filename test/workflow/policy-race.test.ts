@@ -36,7 +36,9 @@ describe('the pickup phase under races', () => {
       const direct = await handle.executeUpdate(resolveOrderUpdate, { args: [{ action: 'mark_picked_up', actor: 'support' }] }).catch((e: unknown) => e);
       // Still under way (5 s latency on the refund), or already refunded: refused either way.
       expect(direct).toBeInstanceOf(WorkflowUpdateFailedError);
-      expect(String((direct as WorkflowUpdateFailedError).cause?.message)).toMatch(/mark_picked_up is not allowed while the order is (refunding_missed_pickup|refunded)/);
+      expect(String((direct as WorkflowUpdateFailedError).cause?.message)).toMatch(
+        /mark_picked_up is not allowed while the order is (refunding_missed_pickup|refunded)/,
+      );
     } finally {
       stack.simulator.setFaults('payments', { latencyMs: 0 });
     }

@@ -47,7 +47,11 @@ describe('secrets stay out of workflow history and query strings', () => {
       return s.order && states.includes(s.order.state) ? s.order : undefined;
     });
   const phaseIs = (dropId: string, phase: string, timeoutMs = 60_000) =>
-    eventually(`${dropId} ${phase}`, async () => ((await call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === phase ? true : undefined), timeoutMs);
+    eventually(
+      `${dropId} ${phase}`,
+      async () => ((await call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === phase ? true : undefined),
+      timeoutMs,
+    );
   const launch = async (dropId: string, extra: Record<string, unknown>) => {
     const launched = await call('POST', '/v1/drops', {
       as: 'ops',
@@ -72,7 +76,11 @@ describe('secrets stay out of workflow history and query strings', () => {
   };
   const pay = async (payLink: string) => expect((await fetch(payLink, { method: 'POST' })).status).toBe(200);
   const openDoor = (nodeId: string, claimCode: string) =>
-    fetch(`${stack.providerUrl}/lockers/${nodeId}/open`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ claim_code: claimCode }) });
+    fetch(`${stack.providerUrl}/lockers/${nodeId}/open`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ claim_code: claimCode }),
+    });
 
   /** Every string in a history, with payloads (JSON bytes) decoded, so a secret anywhere shows. */
   const historyText = (v: unknown, out: string[] = []): string[] => {
@@ -186,11 +194,17 @@ describe('secrets stay out of workflow history and query strings', () => {
     }
   });
 
-  it("shows the pay link of an order whose worker predates the link on the row: asked of the provider once, then kept", async () => {
+  it('shows the pay link of an order whose worker predates the link on the row: asked of the provider once, then kept', async () => {
     // A workflow that made its intent before this change recorded the link in history, not on the row.
     const payments = new SimulatedPaymentAdapter(stack.providerUrl);
     const order = await stack.db.selectFrom('orders').selectAll().where('drop_id', '=', 'secrets-hold').executeTakeFirstOrThrow();
-    const intent = await payments.createPaymentIntent({ dropId: 'secrets-hold', orderId: 'ord_legacy', amountCents: 1500, currency: 'usd', idempotencyKey: 'legacy-order-intent' });
+    const intent = await payments.createPaymentIntent({
+      dropId: 'secrets-hold',
+      orderId: 'ord_legacy',
+      amountCents: 1500,
+      currency: 'usd',
+      idempotencyKey: 'legacy-order-intent',
+    });
     const legacy = { ...order, state: 'awaiting_payment' as const, pay_link: null, payment_intent_id: intent.id };
     expect(await payLinkOf({ db: stack.db, payments }, legacy)).toBe(intent.payLink);
     const row = await stack.db.selectFrom('orders').select('pay_link').where('order_id', '=', order.order_id).executeTakeFirstOrThrow();

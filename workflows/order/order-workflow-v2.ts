@@ -78,7 +78,7 @@ function handleMessages(order: OrderRun): void {
       // so, rather than answer as if the refund had been done.
       if (request.action === 'refund' && order.state === 'needs_support' && patched('refund-outcome-told')) {
         throw ApplicationFailure.nonRetryable(
-          'refund was not carried out: the compensation failed (see the order\'s compensation_failed exception); the order still waits for support',
+          "refund was not carried out: the compensation failed (see the order's compensation_failed exception); the order still waits for support",
           'ActionNotApplied',
         );
       }

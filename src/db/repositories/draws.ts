@@ -30,11 +30,7 @@ export async function writeRankingChunk(db: Q, dropId: string, chunk: number, en
 }
 
 /** The winners in one statement (one JSON parameter); a retry finds them there and adds nothing. */
-export async function insertWinners(
-  db: Q,
-  dropId: string,
-  winners: ReadonlyArray<{ entryId: string; position: number; round: string }>,
-): Promise<void> {
+export async function insertWinners(db: Q, dropId: string, winners: ReadonlyArray<{ entryId: string; position: number; round: string }>): Promise<void> {
   if (winners.length === 0) return;
   await sql`
     INSERT INTO draw_winners (drop_id, position, entry_id, round)
@@ -84,7 +80,11 @@ export async function completeDraw(db: Q, dropId: string, seed: string, s: DrawS
       })
       .onConflict((oc) => oc.column('drop_id').doNothing())
       .execute();
-    await trx.updateTable('drops').set({ seed, updated_at: sql`now()` }).where('drop_id', '=', dropId).execute();
+    await trx
+      .updateTable('drops')
+      .set({ seed, updated_at: sql`now()` })
+      .where('drop_id', '=', dropId)
+      .execute();
   });
 }
 
@@ -95,12 +95,7 @@ export async function findDraw(db: Q, dropId: string) {
 /** The ranking, chunk by chunk, in draw order. */
 export async function* rankingChunks(db: Q, dropId: string): AsyncGenerator<string[]> {
   for (let chunk = 0; ; chunk++) {
-    const row = await db
-      .selectFrom('draw_ranking_chunks')
-      .select('entry_ids')
-      .where('drop_id', '=', dropId)
-      .where('chunk', '=', chunk)
-      .executeTakeFirst();
+    const row = await db.selectFrom('draw_ranking_chunks').select('entry_ids').where('drop_id', '=', dropId).where('chunk', '=', chunk).executeTakeFirst();
     if (!row) return;
     yield row.entry_ids === '' ? [] : row.entry_ids.split('\n');
   }

@@ -84,7 +84,11 @@ export async function openDropRegistration(db: Q, dropId: string, commitment: st
 
 /** Ops moved the end of registration. */
 export async function setRegistrationClosesAt(db: Q, dropId: string, closesAt: Date): Promise<void> {
-  await db.updateTable('drops').set({ registration_closes_at: closesAt, updated_at: sql`now()` }).where('drop_id', '=', dropId).execute();
+  await db
+    .updateTable('drops')
+    .set({ registration_closes_at: closesAt, updated_at: sql`now()` })
+    .where('drop_id', '=', dropId)
+    .execute();
 }
 
 /**
@@ -110,7 +114,10 @@ export async function setEntrantsDigest(db: Q, dropId: string, entrantsDigest: s
 
 /** Any other phase move (closing goes through closeDropRegistration); `from`, when given, guards it. */
 export async function setDropPhase(db: Q, dropId: string, phase: Exclude<DropPhase, 'allocating'>, from?: DropPhase[]): Promise<boolean> {
-  let q = db.updateTable('drops').set({ phase, updated_at: sql`now()` }).where('drop_id', '=', dropId);
+  let q = db
+    .updateTable('drops')
+    .set({ phase, updated_at: sql`now()` })
+    .where('drop_id', '=', dropId);
   if (from) q = q.where('phase', 'in', from);
   const res = await q.executeTakeFirst();
   return Number(res.numUpdatedRows) > 0;

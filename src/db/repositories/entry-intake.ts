@@ -117,7 +117,9 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
     )
     SELECT (SELECT json_agg(entry_id) FROM ins) AS created, (SELECT json_agg(drop_id) FROM open) AS open, now() AS at,
       (SELECT ${EXISTING_AS_JSON} FROM prior) AS found`;
-  const results = (await poolOf(db).query(query)) as unknown as Array<{ rows: Array<{ created: string[] | null; open: string[] | null; at: Date; found: Existing[] | null }> }>;
+  const results = (await poolOf(db).query(query)) as unknown as Array<{
+    rows: Array<{ created: string[] | null; open: string[] | null; at: Date; found: Existing[] | null }>;
+  }>;
   const written = results[1]!.rows[0]!;
   const created = new Set(written.created ?? []);
   const open = new Set(written.open ?? []);
@@ -154,9 +156,7 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
     if (it.idempotency) {
       const prior = byKey.get(`${it.dropId}\n${it.idempotency.keyHash}`);
       if (prior) {
-        return prior.q === it.idempotency.requestHash
-          ? { kind: 'replay', entryId: prior.e, createdAt: new Date(prior.at) }
-          : { kind: 'key_reused' };
+        return prior.q === it.idempotency.requestHash ? { kind: 'replay', entryId: prior.e, createdAt: new Date(prior.at) } : { kind: 'key_reused' };
       }
     }
     if (!open.has(it.dropId)) return { kind: 'closed' };

@@ -66,11 +66,5 @@ export async function resolveExceptionByKey(db: Q, dedupeKey: string, resolution
 }
 
 export async function listOpenExceptions(db: Q, limit = 200) {
-  return db
-    .selectFrom('exceptions')
-    .selectAll()
-    .where('status', '=', 'open')
-    .orderBy('sla_deadline')
-    .limit(limit)
-    .execute();
+  return db.selectFrom('exceptions').selectAll().where('status', '=', 'open').orderBy('sla_deadline').limit(limit).execute();
 }

@@ -12,9 +12,7 @@ export async function streamFrozenList(db: Db, dropId: string, sink: { push(chun
   const client = await poolOf(db).connect();
   try {
     // COPY takes no bind parameters; the id is quoted by the driver.
-    const stream = client.query(
-      copyTo(`COPY (SELECT entry_id, weight, tier, region FROM entries WHERE drop_id = ${client.escapeLiteral(dropId)}) TO STDOUT`),
-    );
+    const stream = client.query(copyTo(`COPY (SELECT entry_id, weight, tier, region FROM entries WHERE drop_id = ${client.escapeLiteral(dropId)}) TO STDOUT`));
     for await (const chunk of stream) sink.push(chunk as Buffer);
   } finally {
     client.release();

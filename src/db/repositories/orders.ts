@@ -8,7 +8,11 @@ type Q = Kysely<Database>;
 
 export async function insertOrders(db: Q, orders: NewOrder[]): Promise<void> {
   if (orders.length === 0) return;
-  await db.insertInto('orders').values(orders).onConflict((oc) => oc.column('order_id').doNothing()).execute();
+  await db
+    .insertInto('orders')
+    .values(orders)
+    .onConflict((oc) => oc.column('order_id').doNothing())
+    .execute();
 }
 
 export async function findOrder(db: Q, orderId: string): Promise<OrderRow | undefined> {
@@ -92,12 +96,7 @@ export async function reserveStock(db: Q, orderId: string): Promise<Route> {
   return db.transaction().execute(async (trx) => {
     const order = await trx.selectFrom('orders').selectAll().where('order_id', '=', orderId).forUpdate().executeTakeFirstOrThrow();
     if (order.stock_held && order.node_id && order.fulfillment) return { fulfillment: order.fulfillment, nodeId: order.node_id };
-    const nodes = await trx
-      .selectFrom('nodes')
-      .select(['node_id', 'region', 'stock_remaining'])
-      .where('drop_id', '=', order.drop_id)
-      .forUpdate()
-      .execute();
+    const nodes = await trx.selectFrom('nodes').select(['node_id', 'region', 'stock_remaining']).where('drop_id', '=', order.drop_id).forUpdate().execute();
     const route = chooseRoute(
       nodes.map((n) => ({ nodeId: n.node_id, region: n.region, stockRemaining: n.stock_remaining })),
       order.region,
@@ -109,11 +108,7 @@ export async function reserveStock(db: Q, orderId: string): Promise<Route> {
       .where('drop_id', '=', order.drop_id)
       .where('node_id', '=', route.nodeId)
       .execute();
-    await trx
-      .updateTable('orders')
-      .set({ node_id: route.nodeId, fulfillment: route.fulfillment, stock_held: true })
-      .where('order_id', '=', orderId)
-      .execute();
+    await trx.updateTable('orders').set({ node_id: route.nodeId, fulfillment: route.fulfillment, stock_held: true }).where('order_id', '=', orderId).execute();
     return route;
   });
 }

@@ -19,7 +19,12 @@ export interface Promotion {
  * returns the promotion it already made. The drop row is locked, so two promotions never pick
  * the same entrant. The new order row and its telemetry event are written in the same transaction.
  */
-export async function promoteNext(db: Q, dropId: string, replacesOrderId: string, order: Omit<NewOrder, 'order_id' | 'entry_id' | 'region' | 'drop_id' | 'state' | 'state_seq'>): Promise<Promotion> {
+export async function promoteNext(
+  db: Q,
+  dropId: string,
+  replacesOrderId: string,
+  order: Omit<NewOrder, 'order_id' | 'entry_id' | 'region' | 'drop_id' | 'state' | 'state_seq'>,
+): Promise<Promotion> {
   return db.transaction().execute(async (trx) => {
     const drop = await trx.selectFrom('drops').select('waitlist_cursor').where('drop_id', '=', dropId).forUpdate().executeTakeFirstOrThrow();
     const done = await found(trx, dropId, replacesOrderId);
@@ -51,17 +56,16 @@ export async function promoteNext(db: Q, dropId: string, replacesOrderId: string
       await trx.updateTable('drops').set({ waitlist_cursor: cursor }).where('drop_id', '=', dropId).execute();
       return { entryId: null, region: null, orderId: null, position: null };
     }
-    const entry = await trx
-      .selectFrom('entries')
-      .select('region')
-      .where('drop_id', '=', dropId)
-      .where('entry_id', '=', next.entryId)
-      .executeTakeFirstOrThrow();
+    const entry = await trx.selectFrom('entries').select('region').where('drop_id', '=', dropId).where('entry_id', '=', next.entryId).executeTakeFirstOrThrow();
     await trx
       .insertInto('promotions')
       .values({ drop_id: dropId, replaces_order_id: replacesOrderId, entry_id: next.entryId, ranking_position: next.position })
       .execute();
-    await trx.updateTable('drops').set({ waitlist_cursor: next.position + 1 }).where('drop_id', '=', dropId).execute();
+    await trx
+      .updateTable('drops')
+      .set({ waitlist_cursor: next.position + 1 })
+      .where('drop_id', '=', dropId)
+      .execute();
     await trx
       .insertInto('orders')
       .values({

@@ -102,7 +102,7 @@ class LineBucket {
     }
     const order = radixOrder(keys);
     // Runs with the same prefix are settled by comparing whole ids.
-    for (let from = 0; from < n; ) {
+    for (let from = 0; from < n;) {
       let to = from + 1;
       while (to < n && keys[order[to]!] === keys[order[from]!]) to++;
       if (to - from > 1) {

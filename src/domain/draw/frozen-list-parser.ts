@@ -75,7 +75,7 @@ export class FrozenListParser {
     const idBytes = this.idBytes;
     let idLength = this.idLength;
     let n = this.count;
-    for (let pos = 0; pos < end; ) {
+    for (let pos = 0; pos < end;) {
       const idStart = pos;
       let c = bytes[pos]!;
       while (c !== TAB) {

@@ -13,9 +13,7 @@ import { ticketKeyPrefixKernelFast, type KeyPrefixKernel } from './sha256-midsta
 /** The key-prefix kernel on node:crypto: the reference, and the fallback for messages the midstate kernel does not take. */
 export const keyPrefixKernelCrypto: KeyPrefixKernel<void> = (drawSeed, dropId, ids, weights, from, to, hi, lo) => {
   const sha256 =
-    typeof crypto.hash === 'function'
-      ? (s: string) => crypto.hash('sha256', s, 'hex')
-      : (s: string) => crypto.createHash('sha256').update(s).digest('hex');
+    typeof crypto.hash === 'function' ? (s: string) => crypto.hash('sha256', s, 'hex') : (s: string) => crypto.createHash('sha256').update(s).digest('hex');
   for (let i = from; i < to; i++) {
     const base = drawSeed + ':' + dropId + ':' + ids.at(i) + ':';
     let best = sha256(base + '0');
@@ -48,8 +46,8 @@ export function assertWeights(ids: PackedIds, weights: ArrayLike<number>): void 
  */
 export function sortByPrefix(hi: Uint32Array): Uint32Array {
   const n = hi.length;
-  let order = new Uint32Array(n);
-  let next = new Uint32Array(n);
+  const order = new Uint32Array(n);
+  const next = new Uint32Array(n);
   const counts = new Uint32Array(65_537);
   for (let i = 0; i < n; i++) counts[(hi[i]! & 0xffff) + 1]!++;
   for (let d = 1; d < 65_537; d++) counts[d]! += counts[d - 1]!;
@@ -76,7 +74,7 @@ export function settlePrefixTies(
   idOf: (index: number) => string,
 ): number {
   let ties = 0;
-  for (let start = 0; start < order.length; ) {
+  for (let start = 0; start < order.length;) {
     let end = start + 1;
     const a = order[start]!;
     while (end < order.length && hi[order[end]!] === hi[a]) end++;

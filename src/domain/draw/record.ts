@@ -104,6 +104,11 @@ export function verifyDrawRecord(record: DrawRecord): VerifyResult {
     firstDifference(`round ${round.round} winners`, published.winners, round.winners, problems);
   }
   firstDifference('winners', record.winners, winners, problems);
-  firstDifference('waitlist', record.waitlist, ranking.filter((id) => !winnerSet.has(id)), problems);
+  firstDifference(
+    'waitlist',
+    record.waitlist,
+    ranking.filter((id) => !winnerSet.has(id)),
+    problems,
+  );
   return { ok: problems.length === 0, problems, entries: entries.length, winners: winners.length };
 }

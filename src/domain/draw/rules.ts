@@ -69,11 +69,7 @@ export function drawRulesOf(spec: SpecLike): DrawRules {
  * entries whose tier cap or region quota is full. Units a round cannot fill carry over to the
  * next round. Everyone who did not win is waitlisted in ranking order.
  */
-export function allocate(
-  rules: DrawRules,
-  ranking: ArrayLike<number>,
-  entryAt: (index: number) => AllocationEntry,
-): Allocation {
+export function allocate(rules: DrawRules, ranking: ArrayLike<number>, entryAt: (index: number) => AllocationEntry): Allocation {
   const tierCap = new Map(rules.tiers.map((t) => [t.tier, t.maxWinners ?? Infinity]));
   const tierWon = new Map<string, number>();
   const regionWon = new Map<string, number>();

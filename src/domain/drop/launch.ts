@@ -14,7 +14,10 @@ export const launchDropSchema = z
     name: z.string().min(1).max(200),
     units: z.number().int().min(1).max(100_000),
     priceCents: z.number().int().min(0).max(10_000_000),
-    currency: z.string().regex(/^[a-z]{3}$/).default('usd'),
+    currency: z
+      .string()
+      .regex(/^[a-z]{3}$/)
+      .default('usd'),
     nodes: z
       .array(
         z.strictObject({
@@ -27,10 +30,27 @@ export const launchDropSchema = z
       .min(1)
       .max(100),
     windows: z.strictObject({
-      registrationSeconds: z.number().int().min(1).max(30 * 86_400),
-      paymentSeconds: z.number().int().min(1).max(7 * 86_400),
-      pickupSeconds: z.number().int().min(1).max(7 * 86_400),
-      postMortemDelaySeconds: z.number().int().min(0).max(30 * 86_400).default(72 * 3600),
+      registrationSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 86_400),
+      paymentSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 86_400),
+      pickupSeconds: z
+        .number()
+        .int()
+        .min(1)
+        .max(7 * 86_400),
+      postMortemDelaySeconds: z
+        .number()
+        .int()
+        .min(0)
+        .max(30 * 86_400)
+        .default(72 * 3600),
     }),
     policies: z.strictObject({ missedPickup: z.enum(MISSED_PICKUP_POLICIES).default('refund') }).default({ missedPickup: 'refund' }),
     payment: z.strictObject({ mode: z.enum(PAYMENT_MODES).default('pay_after_win') }).default({ mode: 'pay_after_win' }),

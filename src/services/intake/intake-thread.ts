@@ -48,7 +48,9 @@ async function handle({ batchId, requests }: BatchRequest): Promise<BatchReply> 
     });
     if (TRACE) {
       const ms = (a: number, b: number) => (b - a).toFixed(1);
-      console.log(`[intake] batch ${requests.length} in ${ms(started, written)} ms (prepare ${ms(received, started)}, receipts ${ms(written, performance.now())})`);
+      console.log(
+        `[intake] batch ${requests.length} in ${ms(started, written)} ms (prepare ${ms(received, started)}, receipts ${ms(written, performance.now())})`,
+      );
     }
     return { batchId, outcomes: withSecrets };
   } catch (err) {
