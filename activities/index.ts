@@ -1,5 +1,5 @@
 import type { ActivityDeps } from './deps';
-import { createDrawActivities } from './drop/draw-activities';
+import { createDrawActivities } from './draw/draw-activities';
 import { createDropActivities } from './drop/drop-activities';
 import { createFulfillmentActivities } from './fulfillment/fulfillment-activities';
 import { createOrderActivities } from './order/order-activities';

@@ -7,7 +7,7 @@ import { entryRoutes } from './routes/entries';
 import { supportRoutes } from './routes/support';
 import { webhookRoutes } from './routes/webhooks';
 import type { ServiceDeps } from '../src/services/deps';
-import { EntryIntakeQueue, type IntakeQueueOptions } from '../src/services/intake/intake-queue';
+import { EntryIntakeQueue, type IntakeQueueOptions } from '../src/services/registration/intake/intake-queue';
 
 export type AppDeps = Omit<ServiceDeps, 'intake'> & {
   /** The intake thread opens its own pool to this database. */

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { DropsApiClient, mapLimit } from '../src/demo/api-client';
 import { SimulatedPaymentAdapter } from '../src/integrations/simulator-adapters';
 import { spawnWorkerProcess } from '../src/devstack/worker-process';
-import { reconcileDrop } from '../src/services/reconcile';
+import { reconcileDrop } from '../src/services/payment/reconcile';
 import { benchLog, startBenchStack } from './bench-stack';
 import { waitForPhase } from './intake';
 import { createTrivialActivities } from './trivial/activities';

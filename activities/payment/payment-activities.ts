@@ -4,7 +4,7 @@ import { openException } from '../../src/db/repositories/exceptions';
 import { savePayLink } from '../../src/db/repositories/orders';
 import { ProviderRejectedError, isDisputeOpen, type DisputeStatus, type PaymentIntent } from '../../src/integrations/providers';
 import { entryKeys, orderKeys } from '../../src/domain/idempotency-keys';
-import { postCapture, postChargeback, postRefund, postStoreCredit } from '../../src/services/payment-ledger';
+import { postCapture, postChargeback, postRefund, postStoreCredit } from '../../src/services/payment/payment-ledger';
 import type { ActivityDeps } from '../deps';
 import { askAgainOnTransientFailure, failFastOnRejection } from '../provider-errors';
 

@@ -4,9 +4,9 @@ import { Readable } from 'node:stream';
 import { requireRole } from '../auth';
 import { ApiError, parseInput as parse } from '../errors';
 import { dropIdParam, extendSchema, issuePassesSchema, launchDropSchema, noBodySchema } from '../schemas';
-import { controlDrop, getDropView, getReport, launchDrop, type DropControl } from '../../src/services/drops';
-import { drawRecordChunks } from '../../src/services/draw-record';
-import { issuePasses } from '../../src/services/registration';
+import { controlDrop, getDropView, getReport, launchDrop, type DropControl } from '../../src/services/drop/drops';
+import { drawRecordChunks } from '../../src/services/draw/draw-record';
+import { issuePasses } from '../../src/services/registration/registration';
 import type { ServiceDeps } from '../../src/services/deps';
 import { guardPathParams } from '../text-guard';
 

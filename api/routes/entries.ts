@@ -1,8 +1,8 @@
 import { Router, type RequestHandler } from 'express';
 import { ApiError, parseInput } from '../errors';
 import { dropIdParam, idempotencyKeySchema, registerEntrySchema } from '../schemas';
-import { authorizeEntry } from '../../src/services/authorizations';
-import { entryStatus, register } from '../../src/services/registration';
+import { authorizeEntry } from '../../src/services/payment/authorizations';
+import { entryStatus, register } from '../../src/services/registration/registration';
 import type { ServiceDeps } from '../../src/services/deps';
 import { guardPathParams } from '../text-guard';
 

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import { WEBHOOK_PROVIDERS, handleWebhook } from '../../src/services/webhooks';
+import { WEBHOOK_PROVIDERS, handleWebhook } from '../../src/services/provider-events/webhooks';
 import type { ServiceDeps } from '../../src/services/deps';
 
 /** Provider callbacks: the raw body is kept, because the signature covers its exact bytes. */

@@ -4,7 +4,7 @@ import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT, startStack } from '../devstack/stack';
 import { reportAddsUp, runScenario } from '../demo/scenario';
 import { SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
-import { formatReconcile, reconcileDrop } from '../services/reconcile';
+import { formatReconcile, reconcileDrop } from '../services/payment/reconcile';
 
 /**
  * The main job: bring the stack up, run one whole drop (1,000 entrants, 100 units, 3 regional

@@ -2,7 +2,7 @@ import { readEnvConfig } from '../config';
 import { createDb } from '../db/connection';
 import { findDrop } from '../db/repositories/drops';
 import { paymentProviderFromConfig } from '../integrations/payment-adapters';
-import { formatReconcile, reconcileDrop } from '../services/reconcile';
+import { formatReconcile, reconcileDrop } from '../services/payment/reconcile';
 import { parseCommandArgs, usageError } from './args';
 
 /**

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
-import type { IntakeQueueOptions } from '../services/intake/intake-queue';
+import type { IntakeQueueOptions } from '../services/registration/intake/intake-queue';
 import { readEnvConfig, requireSecrets } from '../config';
 import { createDb, migrateToLatest } from '../db/connection';
 import { paymentProviderFromConfig } from '../integrations/payment-adapters';

@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { ApiSecrets } from '../config';
 import type { Db } from '../db/connection';
 import type { PaymentProvider } from '../integrations/providers';
-import type { EntryIntakeQueue } from './intake/intake-queue';
+import type { EntryIntakeQueue } from './registration/intake/intake-queue';
 
 /** What the API's services need: the read model, the Temporal client, the secrets, the intake queue. */
 export interface ServiceDeps {

@@ -12,7 +12,7 @@ import { insertDrop } from '../../src/db/repositories/drops';
 import { DropsApiClient } from '../../src/demo/api-client';
 import { ensureDatabase } from '../../src/devstack/postgres';
 import { PROJECT_ROOT } from '../../src/devstack/stack';
-import { EntryIntakeQueue } from '../../src/services/intake/intake-queue';
+import { EntryIntakeQueue } from '../../src/services/registration/intake/intake-queue';
 import { eventually, testSecrets } from '../helpers/context';
 
 /**

@@ -135,14 +135,14 @@ describe('layers', () => {
     expect(
       upwardImports([
         at('src/domain/drop/launch.ts', 'workflows/definitions.ts', false),
-        at('src/services/webhooks.ts', 'activities/payment/payment-activities.ts', false),
+        at('src/services/provider-events/webhooks.ts', 'activities/payment/payment-activities.ts', false),
         at('workflows/drop/drop-workflow.ts', 'activities/index.ts', false),
         at('workflows/drop/drop-workflow.ts', 'activities/index.ts', true),
-        at('api/app.ts', 'src/services/orders.ts', false),
+        at('api/app.ts', 'src/services/order/orders.ts', false),
       ]),
     ).toEqual([
       "src/domain/drop/launch.ts (domain) imports workflows/definitions.ts (workflow contract): import … from 'workflows/definitions.ts'",
-      "src/services/webhooks.ts (services) imports activities/payment/payment-activities.ts (activities): import … from 'activities/payment/payment-activities.ts'",
+      "src/services/provider-events/webhooks.ts (services) imports activities/payment/payment-activities.ts (activities): import … from 'activities/payment/payment-activities.ts'",
       "workflows/drop/drop-workflow.ts (workflows) imports activities/index.ts (activities): import … from 'activities/index.ts'",
     ]);
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createDrawActivities } from '../../activities/drop/draw-activities';
+import { createDrawActivities } from '../../activities/draw/draw-activities';
 import type { ActivityDeps } from '../../activities/deps';
 import { mapLimit } from '../../src/demo/api-client';
 import { PROJECT_ROOT } from '../../src/devstack/stack';

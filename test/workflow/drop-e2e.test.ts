@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { reportAddsUp, runScenario } from '../../src/demo/scenario';
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
-import { reconcileDrop } from '../../src/services/reconcile';
+import { reconcileDrop } from '../../src/services/payment/reconcile';
 import { startTestStack, type TestStack } from '../helpers/context';
 import { checkOrderInvariants } from '../helpers/invariants';
 

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { issueClaimCode } from '../../src/domain/claim-code';
 import { signWebhook } from '../../src/integrations/webhook-signature';
-import { PROVIDER_RETRY_WINDOW_SECONDS } from '../../src/services/webhook-placement';
+import { PROVIDER_RETRY_WINDOW_SECONDS } from '../../src/services/provider-events/webhook-placement';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 import { checkOrderInvariants } from '../helpers/invariants';
 import { dropDriver } from '../helpers/drops';

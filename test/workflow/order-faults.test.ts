@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { mapLimit } from '../../src/demo/api-client';
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
-import { reconcileDrop } from '../../src/services/reconcile';
+import { reconcileDrop } from '../../src/services/payment/reconcile';
 import { FINAL_ORDER_STATES } from '../../workflows/definitions';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 import { checkOrderInvariants } from '../helpers/invariants';

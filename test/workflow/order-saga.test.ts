@@ -7,7 +7,7 @@ import { checkOrderInvariants } from '../helpers/invariants';
 import { issueClaimCode } from '../../src/domain/claim-code';
 import { SimulatedCarrierAdapter, SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
 import { signWebhook } from '../../src/integrations/webhook-signature';
-import { reconcileDrop } from '../../src/services/reconcile';
+import { reconcileDrop } from '../../src/services/payment/reconcile';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 
 /**

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import { orderWorkflowId } from '../../workflows/definitions';
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
-import { reconcileDrop } from '../../src/services/reconcile';
+import { reconcileDrop } from '../../src/services/payment/reconcile';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 
 /**

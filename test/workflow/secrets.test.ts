@@ -1,5 +1,5 @@
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
-import { payLinkOf } from '../../src/services/entrant-secrets';
+import { payLinkOf } from '../../src/services/registration/entrant-secrets';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 
 /**

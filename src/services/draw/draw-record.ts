@@ -1,8 +1,8 @@
-import { conflict, notFound } from '../domain/errors';
-import { DRAW_ALGORITHM } from '../domain/draw/lottery';
-import type { Db } from '../db/connection';
-import { findDrop } from '../db/repositories/drops';
-import { findDraw, frozenEntries, listWinnerRounds, rankingChunks } from '../db/repositories/draws';
+import { conflict, notFound } from '../../domain/errors';
+import { DRAW_ALGORITHM } from '../../domain/draw/lottery';
+import type { Db } from '../../db/connection';
+import { findDrop } from '../../db/repositories/drops';
+import { findDraw, frozenEntries, listWinnerRounds, rankingChunks } from '../../db/repositories/draws';
 
 /**
  * The published draw record (drops-lottery-v1), produced as JSON text chunks: a million entries

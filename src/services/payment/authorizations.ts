@@ -1,11 +1,11 @@
-import { DomainError, conflict, notFound, unavailable, unprocessable } from '../domain/errors';
-import { findDrop } from '../db/repositories/drops';
-import { entryKeys } from '../domain/idempotency-keys';
-import { findAuthorization, insertAuthorization } from '../db/repositories/authorizations';
-import { ProviderRejectedError } from '../integrations/providers';
-import { orderIdFor, type PaymentMode } from '../../workflows/definitions';
-import type { ServiceDeps } from './deps';
-import { requireEntrant } from './registration';
+import { DomainError, conflict, notFound, unavailable, unprocessable } from '../../domain/errors';
+import { findDrop } from '../../db/repositories/drops';
+import { entryKeys } from '../../domain/idempotency-keys';
+import { findAuthorization, insertAuthorization } from '../../db/repositories/authorizations';
+import { ProviderRejectedError } from '../../integrations/providers';
+import { orderIdFor, type PaymentMode } from '../../../workflows/definitions';
+import type { ServiceDeps } from '../deps';
+import { requireEntrant } from '../registration/registration';
 
 /**
  * authorize_at_entry: places (once) a hold of the drop's price on the entrant's card. The

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { unavailable } from '../../domain/errors';
-import { readToolingConfig } from '../../config';
+import { unavailable } from '../../../domain/errors';
+import { readToolingConfig } from '../../../config';
 import type { IntakeRequest } from './prepare';
 import type { BatchReply, ThreadOutcome } from './protocol';
 

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { readToolingConfig } from '../../config';
-import { createDb } from '../../db/connection';
-import { insertEntryBatch } from '../../db/repositories/entry-intake';
-import { deriveKey, receiptSecretFor } from '../../domain/identity';
+import { readToolingConfig } from '../../../config';
+import { createDb } from '../../../db/connection';
+import { insertEntryBatch } from '../../../db/repositories/entry-intake';
+import { deriveKey, receiptSecretFor } from '../../../domain/identity';
 import { prepareIntakeItem, type IntakeRequest } from './prepare';
 import type { BatchReply, BatchRequest, ThreadOutcome } from './protocol';
 

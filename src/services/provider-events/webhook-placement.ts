@@ -1,7 +1,7 @@
-import { DomainError } from '../domain/errors';
-import { exceptionKeys } from '../domain/idempotency-keys';
-import { openException } from '../db/repositories/exceptions';
-import type { ServiceDeps } from './deps';
+import { DomainError } from '../../domain/errors';
+import { exceptionKeys } from '../../domain/idempotency-keys';
+import { openException } from '../../db/repositories/exceptions';
+import type { ServiceDeps } from '../deps';
 
 /**
  * How long we let a provider retry an event we cannot place yet, in seconds from the event's

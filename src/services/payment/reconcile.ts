@@ -1,10 +1,10 @@
-import type { Db } from '../db/connection';
-import { findDrop } from '../db/repositories/drops';
-import { readReconcileFigures } from '../db/repositories/ledger';
-import { isFinalOrderState, ORDER_STATES_KEEPING_PAYMENT, ORDER_STATES_RETURNING_PAYMENT } from '../domain/order/order-states';
-import { ProviderRejectedError, type PaymentProvider } from '../integrations/providers';
-import { withRetries } from '../lib/retry';
-import { ledgerAccounts } from '../domain/ledger-accounts';
+import type { Db } from '../../db/connection';
+import { findDrop } from '../../db/repositories/drops';
+import { readReconcileFigures } from '../../db/repositories/ledger';
+import { isFinalOrderState, ORDER_STATES_KEEPING_PAYMENT, ORDER_STATES_RETURNING_PAYMENT } from '../../domain/order/order-states';
+import { ProviderRejectedError, type PaymentProvider } from '../../integrations/providers';
+import { withRetries } from '../../lib/retry';
+import { ledgerAccounts } from '../../domain/ledger-accounts';
 
 /**
  * Compares our double-entry ledger with the payment provider's own records for one drop:

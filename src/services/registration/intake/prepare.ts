@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
-import type { IntakeItem } from '../../db/repositories/entry-intake';
-import { identityHash, newEntryId, phoneHash } from '../../domain/identity';
+import type { IntakeItem } from '../../../db/repositories/entry-intake';
+import { identityHash, newEntryId, phoneHash } from '../../../domain/identity';
 
 /** A validated registration as the API hands it to the intake thread (nothing secret-derived yet). */
 export interface IntakeRequest {

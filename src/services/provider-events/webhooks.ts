@@ -1,14 +1,14 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { verifyWebhook } from '../integrations/webhook-signature';
-import { invalid } from '../domain/errors';
-import { findTextProblem } from '../domain/storable-text';
-import { verifyClaimCode } from '../domain/claim-code';
-import { isFinalOrderState } from '../domain/order/order-states';
-import { advanceAuthorization, findAuthorizationByIntent } from '../db/repositories/authorizations';
-import { recordEvent } from '../db/repositories/events';
-import { isWebhookEventHandled, markWebhookEventHandled } from '../db/repositories/webhook-events';
-import { openException, resolveExceptionByKey } from '../db/repositories/exceptions';
-import { advanceTracking, findOrder, findOrderByLabel, findOrderByPaymentIntent, findOrderByReservation } from '../db/repositories/orders';
+import { verifyWebhook } from '../../integrations/webhook-signature';
+import { invalid } from '../../domain/errors';
+import { findTextProblem } from '../../domain/storable-text';
+import { verifyClaimCode } from '../../domain/claim-code';
+import { isFinalOrderState } from '../../domain/order/order-states';
+import { advanceAuthorization, findAuthorizationByIntent } from '../../db/repositories/authorizations';
+import { recordEvent } from '../../db/repositories/events';
+import { isWebhookEventHandled, markWebhookEventHandled } from '../../db/repositories/webhook-events';
+import { openException, resolveExceptionByKey } from '../../db/repositories/exceptions';
+import { advanceTracking, findOrder, findOrderByLabel, findOrderByPaymentIntent, findOrderByReservation } from '../../db/repositories/orders';
 import { metadataOf, notPlacedYet } from './webhook-placement';
 import {
   orderWorkflowId,
@@ -17,10 +17,10 @@ import {
   paymentSucceededSignal,
   pickupCompletedSignal,
   type PaymentDisputed,
-} from '../../workflows/definitions';
-import { postChargeback } from './payment-ledger';
-import { exceptionKeys } from '../domain/idempotency-keys';
-import type { ServiceDeps } from './deps';
+} from '../../../workflows/definitions';
+import { postChargeback } from '../payment/payment-ledger';
+import { exceptionKeys } from '../../domain/idempotency-keys';
+import type { ServiceDeps } from '../deps';
 
 export type WebhookProvider = 'payments' | 'carriers' | 'lockers';
 export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['payments', 'carriers', 'lockers'];

@@ -1,8 +1,8 @@
-import { savePayLink } from '../db/repositories/orders';
-import type { OrderRow } from '../db/schema';
-import { issueClaimCode } from '../domain/claim-code';
-import { offerCodeFor } from '../domain/offer-code';
-import type { ServiceDeps } from './deps';
+import { savePayLink } from '../../db/repositories/orders';
+import type { OrderRow } from '../../db/schema';
+import { issueClaimCode } from '../../domain/claim-code';
+import { offerCodeFor } from '../../domain/offer-code';
+import type { ServiceDeps } from '../deps';
 
 /**
  * The bearer secrets an entrant is shown on their status page (behind their receipt secret).

@@ -1,5 +1,5 @@
-import { listOpenExceptions } from '../db/repositories/exceptions';
-import type { ServiceDeps } from './deps';
+import { listOpenExceptions } from '../../db/repositories/exceptions';
+import type { ServiceDeps } from '../deps';
 
 /** An exception in support's queue, as the API shows it (times as ISO 8601). */
 export interface SupportException {

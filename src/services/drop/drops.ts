@@ -1,7 +1,7 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { isDeepStrictEqual } from 'node:util';
-import { DomainError, conflict, notFound } from '../domain/errors';
-import type { LaunchDrop } from '../domain/drop/launch';
+import { DomainError, conflict, notFound } from '../../domain/errors';
+import type { LaunchDrop } from '../../domain/drop/launch';
 import {
   DROP_ID,
   DROP_PHASE,
@@ -11,14 +11,14 @@ import {
   pauseRegistrationUpdate,
   resumeRegistrationUpdate,
   type DropWorkflowInput,
-} from '../../workflows/definitions';
-import { countEntries } from '../db/repositories/entries';
-import { findDrop, insertDrop, listNodes } from '../db/repositories/drops';
-import { countOrdersByState } from '../db/repositories/orders';
-import { findReport } from '../db/repositories/reports';
-import { CAPTURE_ALLOWANCE_SECONDS, HOLD_VALIDITY_SECONDS, holdOutlivesValidity } from '../domain/payment-holds';
-import type { ServiceDeps } from './deps';
-import { messageWorkflow } from './workflow-messages';
+} from '../../../workflows/definitions';
+import { countEntries } from '../../db/repositories/entries';
+import { findDrop, insertDrop, listNodes } from '../../db/repositories/drops';
+import { countOrdersByState } from '../../db/repositories/orders';
+import { findReport } from '../../db/repositories/reports';
+import { CAPTURE_ALLOWANCE_SECONDS, HOLD_VALIDITY_SECONDS, holdOutlivesValidity } from '../../domain/payment-holds';
+import type { ServiceDeps } from '../deps';
+import { messageWorkflow } from '../workflow-messages';
 
 /**
  * Launches a drop: the row first (so reads work at once), then its workflow. Idempotent on the

@@ -1,8 +1,8 @@
-import type { Db } from '../db/connection';
-import { post } from '../db/repositories/ledger';
-import type { LedgerPostingsTable } from '../db/schema';
-import { orderKeys } from '../domain/idempotency-keys';
-import { ledgerAccounts } from '../domain/ledger-accounts';
+import type { Db } from '../../db/connection';
+import { post } from '../../db/repositories/ledger';
+import type { LedgerPostingsTable } from '../../db/schema';
+import { orderKeys } from '../../domain/idempotency-keys';
+import { ledgerAccounts } from '../../domain/ledger-accounts';
 
 /**
  * An order's money movements in the ledger, each posted once per order (its business key):

@@ -1,6 +1,6 @@
-import { conflict, notFound } from '../domain/errors';
-import { findOrder } from '../db/repositories/orders';
-import { isFinalOrderState } from '../domain/order/order-states';
+import { conflict, notFound } from '../../domain/errors';
+import { findOrder } from '../../db/repositories/orders';
+import { isFinalOrderState } from '../../domain/order/order-states';
 import {
   STEPS_UNDER_WAY,
   allowedResolveActions,
@@ -10,9 +10,9 @@ import {
   resolveOrderUpdate,
   type OrderWorkflowState,
   type ResolveAction,
-} from '../../workflows/definitions';
-import type { ServiceDeps } from './deps';
-import { messageWorkflow } from './workflow-messages';
+} from '../../../workflows/definitions';
+import type { ServiceDeps } from '../deps';
+import { messageWorkflow } from '../workflow-messages';
 
 /**
  * Support resolves an order with one call: a Workflow Update whose validator has the last word.

@@ -1,15 +1,15 @@
-import { conflict, forbidden, invalid, notFound, unprocessable } from '../domain/errors';
-import { findDrop } from '../db/repositories/drops';
-import { findEntry } from '../db/repositories/entries';
-import { findDrawPosition, findWinner } from '../db/repositories/draws';
-import { findOrderByEntry } from '../db/repositories/orders';
-import { drawRulesOf, type DrawRules, type TierRule } from '../domain/draw/rules';
-import { phoneCountryOf } from '../domain/drop/launch';
-import { deriveKey, receiptSecretMatches } from '../domain/identity';
-import { mailboxIdentity, normalisePhone, type PhoneCountry } from '../domain/registration/contacts';
-import type { RegisterEntry } from '../domain/registration/registration';
-import { issuePass, verifyPass } from '../domain/passes';
-import type { ServiceDeps } from './deps';
+import { conflict, forbidden, invalid, notFound, unprocessable } from '../../domain/errors';
+import { findDrop } from '../../db/repositories/drops';
+import { findEntry } from '../../db/repositories/entries';
+import { findDrawPosition, findWinner } from '../../db/repositories/draws';
+import { findOrderByEntry } from '../../db/repositories/orders';
+import { drawRulesOf, type DrawRules, type TierRule } from '../../domain/draw/rules';
+import { phoneCountryOf } from '../../domain/drop/launch';
+import { deriveKey, receiptSecretMatches } from '../../domain/identity';
+import { mailboxIdentity, normalisePhone, type PhoneCountry } from '../../domain/registration/contacts';
+import type { RegisterEntry } from '../../domain/registration/registration';
+import { issuePass, verifyPass } from '../../domain/passes';
+import type { ServiceDeps } from '../deps';
 import { claimCodeOf, offerCodeOf, payLinkOf } from './entrant-secrets';
 
 export interface Receipt {
