@@ -49,7 +49,7 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
     async shipOrder(input: { orderId: string; nodeId: string; region: string }): Promise<ShippingLabel> {
       const tried = await carriersTried(db, input.orderId);
       // The label's metadata names the order and its drop, so tracking that overtakes our own
-      // write of the label id still finds the order (src/services/webhooks.ts).
+      // write of the label id still finds the order (src/services/provider-events/webhooks.ts).
       const { drop_id: dropId } = await findOrderOrThrow(db, input.orderId);
       for (const id of tried) {
         const existing = await carrierById(id).findLabel(input.orderId);

@@ -23,7 +23,7 @@ export interface WebhookRetryPolicy {
 
 /**
  * Our API bounds its own patience at a day from the event's creation (PROVIDER_RETRY_WINDOW_SECONDS
- * in src/services/webhook-placement.ts), then files what it cannot place as an exception: the
+ * in src/services/provider-events/webhook-placement.ts), then files what it cannot place as an exception: the
  * simulators retry a little longer than that, so the attempt that files it always comes.
  */
 export const DEFAULT_WEBHOOK_RETRY: WebhookRetryPolicy = { retryWindowMs: 25 * 3_600_000, initialBackoffMs: 400, maxBackoffMs: 30_000 };
