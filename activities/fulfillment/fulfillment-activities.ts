@@ -89,6 +89,11 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
       let after = (Context.current().info.heartbeatDetails as { after: string } | undefined)?.after ?? '';
       let voided = 0;
       let flagged = 0;
+      /** Hands a label we cannot settle to support (a refund to claim); one exception per key. */
+      const flagStrayLabel = async (orderId: string, detail: string, dedupeKey: string) => {
+        flagged += 1;
+        await openException(db, { dropId: input.dropId, orderId, kind: 'stray_label', detail, slaMinutes: STRAY_LABEL_SLA_MINUTES, dedupeKey });
+      };
       for (;;) {
         const page = await listOrdersWithLabelRequests(db, input.dropId, after, 50);
         if (page.length === 0) break;
@@ -101,15 +106,11 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
             } catch (err) {
               // A carrier that refuses to list an order's labels must not fail the drop: support checks it.
               if (!(err instanceof ProviderRejectedError)) throw err;
-              flagged += 1;
-              await openException(db, {
-                dropId: input.dropId,
-                orderId: order.order_id,
-                kind: 'stray_label',
-                detail: `${carrierId} would not list this order's labels (${err.message}); check for a label bought twice and claim its refund`,
-                slaMinutes: STRAY_LABEL_SLA_MINUTES,
-                dedupeKey: `stray-label-check:${carrierId}:${order.order_id}`,
-              });
+              await flagStrayLabel(
+                order.order_id,
+                `${carrierId} would not list this order's labels (${err.message}); check for a label bought twice and claim its refund`,
+                `stray-label-check:${carrierId}:${order.order_id}`,
+              );
               continue;
             }
             for (const label of labels) {
@@ -125,15 +126,11 @@ export function createFulfillmentActivities({ db, carriers }: ActivityDeps) {
                 });
               } catch (err) {
                 if (!(err instanceof ProviderRejectedError)) throw err;
-                flagged += 1;
-                await openException(db, {
-                  dropId: input.dropId,
-                  orderId: order.order_id,
-                  kind: 'stray_label',
-                  detail: `${carrierId} label ${label.labelId} was bought twice for this order and cannot be voided (${err.message}); claim its refund`,
-                  slaMinutes: STRAY_LABEL_SLA_MINUTES,
-                  dedupeKey: exceptionKeys.strayLabel(carrierId, label.labelId),
-                });
+                await flagStrayLabel(
+                  order.order_id,
+                  `${carrierId} label ${label.labelId} was bought twice for this order and cannot be voided (${err.message}); claim its refund`,
+                  exceptionKeys.strayLabel(carrierId, label.labelId),
+                );
               }
             }
           }

@@ -17,8 +17,11 @@ export function dropDriver(stack: () => TestStack) {
       timeoutMs,
     );
 
-  /** Launches a one-unit drop at `north-locker` (price 1500), registers one entrant per region, closes it. */
-  async function dropWith(dropId: string, o: { regions: string[]; policy: string; pickupSeconds: number }) {
+  /**
+   * Launches a one-unit drop at `north-locker` (price 1500) and waits for registration to open.
+   * `windows` and the rest of `body` override the defaults (windows in seconds).
+   */
+  async function launch(dropId: string, o: { windows?: Record<string, number>; body?: Record<string, unknown> } = {}) {
     const launched = await stack().api.call('POST', '/v1/drops', {
       as: 'ops',
       body: {
@@ -27,14 +30,19 @@ export function dropDriver(stack: () => TestStack) {
         units: 1,
         priceCents: 1500,
         nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 1 }],
-        windows: { registrationSeconds: 600, paymentSeconds: 60, pickupSeconds: o.pickupSeconds, postMortemDelaySeconds: 1 },
-        policies: { missedPickup: o.policy },
+        windows: { registrationSeconds: 600, paymentSeconds: 60, pickupSeconds: 60, postMortemDelaySeconds: 1, ...o.windows },
+        ...o.body,
       },
     });
     expect(launched.status).toBe(201);
     await eventually('registration', async () =>
       (await stack().api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
     );
+  }
+
+  /** Launches a one-unit drop at `north-locker` (price 1500), registers one entrant per region, closes it. */
+  async function dropWith(dropId: string, o: { regions: string[]; policy: string; pickupSeconds: number }) {
+    await launch(dropId, { windows: { pickupSeconds: o.pickupSeconds }, body: { policies: { missedPickup: o.policy } } });
     const receipts: Receipt[] = [];
     for (const [i, region] of o.regions.entries()) {
       const r = await stack().api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `${dropId}-${i}@example.org`, region } });
@@ -50,5 +58,5 @@ export function dropDriver(stack: () => TestStack) {
     (await stack().db.selectFrom('nodes').select('stock_remaining').where('drop_id', '=', dropId).executeTakeFirstOrThrow()).stock_remaining;
   const refundsOf = (paymentIntentId: string) => stack().simulator.payments.refunds.filter((x) => x.paymentIntent === paymentIntentId);
   const resolve = (orderId: string, action: string) => stack().api.call('POST', `/v1/orders/${orderId}/resolve`, { as: 'support', body: { action } });
-  return { status, orderIn, dropWith, pay, orderRow, nodeStock, refundsOf, resolve };
+  return { status, orderIn, launch, dropWith, pay, orderRow, nodeStock, refundsOf, resolve };
 }

@@ -1,5 +1,5 @@
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
-import type { Receipt } from '../helpers/drops';
+import { dropDriver, type Receipt } from '../helpers/drops';
 
 /**
  * The drop's sweep of provider leftovers (holds not captured, stray labels) once every order is
@@ -14,25 +14,14 @@ describe('provider leftovers the provider refuses to settle', () => {
   afterAll(async () => {
     await stack?.stop();
   });
+  const d = dropDriver(() => stack);
 
   it('a hold the provider no longer knows becomes a hold_void_failed exception; the drop still completes', async () => {
     const dropId = 'leftover-unknown-hold';
-    const launched = await stack.api.call('POST', '/v1/drops', {
-      as: 'ops',
-      body: {
-        dropId,
-        name: dropId,
-        units: 1,
-        priceCents: 1500,
-        nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 1 }],
-        windows: { registrationSeconds: 120, paymentSeconds: 20, pickupSeconds: 3, postMortemDelaySeconds: 0 },
-        payment: { mode: 'authorize_at_entry' },
-      },
+    await d.launch(dropId, {
+      windows: { registrationSeconds: 120, paymentSeconds: 20, pickupSeconds: 3, postMortemDelaySeconds: 0 },
+      body: { payment: { mode: 'authorize_at_entry' } },
     });
-    expect(launched.status).toBe(201);
-    await eventually('registration', async () =>
-      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
-    );
     const receipts: Receipt[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `leftover-${i}@example.test`, region: 'north' } });

@@ -41,22 +41,7 @@ describe('needs_support: what support is told', () => {
 
   it('a pay window that ends on an intent the provider no longer knows voids nothing and ends unpaid, telling support', async () => {
     const dropId = 'ns-lost-intent';
-    const launched = await stack.api.call('POST', '/v1/drops', {
-      as: 'ops',
-      body: {
-        dropId,
-        name: dropId,
-        units: 1,
-        priceCents: 1500,
-        nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 1 }],
-        windows: { registrationSeconds: 600, paymentSeconds: 4, pickupSeconds: 60, postMortemDelaySeconds: 0 },
-        policies: { missedPickup: 'refund' },
-      },
-    });
-    expect(launched.status).toBe(201);
-    await eventually('registration', async () =>
-      (await stack.api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase === 'registration' ? true : undefined,
-    );
+    await d.launch(dropId, { windows: { paymentSeconds: 4, postMortemDelaySeconds: 0 }, body: { policies: { missedPickup: 'refund' } } });
     const r = (await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: 'lost-intent@example.org', region: 'north' } })).body;
     expect((await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' })).status).toBe(200);
     const waiting = await d.orderIn(dropId, r, ['awaiting_payment']);
