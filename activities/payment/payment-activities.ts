@@ -56,7 +56,8 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     async cancelPaymentIntent(input: { dropId: string; orderId: string; paymentIntentId: string }) {
       const retrieve = () => failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
       const intent = await payments.retrievePaymentIntent(input.paymentIntentId).catch(async (err: unknown) => {
-        if (!(err instanceof ProviderRejectedError && err.status === 404)) return retrieve();
+        // Any other failure: the same answer as any retrieve (a rejection fails fast), without asking again.
+        if (!(err instanceof ProviderRejectedError && err.status === 404)) return failFastOnRejection(() => Promise.reject(err));
         // The provider has no such intent (it lost it, or it belongs to another account): no
         // money can move on it, so there is nothing to void. Support is told, since it should
         // not happen; the compensation goes on instead of waiting on an undo that cannot succeed.

@@ -1,4 +1,4 @@
-import { DomainError, conflict, notFound, unavailable, unprocessable } from '../../domain/errors';
+import { conflict, notFound, unavailable, unprocessable } from '../../domain/errors';
 import { findDrop } from '../../db/repositories/drops';
 import { entryKeys } from '../../domain/idempotency-keys';
 import { findAuthorization, insertAuthorization } from '../../db/repositories/authorizations';
@@ -22,35 +22,39 @@ export async function authorizeEntry(deps: ServiceDeps, dropId: string, entryId:
 
   let held = await findAuthorization(deps.db, dropId, entryId);
   if (!held) {
-    try {
-      const intent = await deps.payments.createPaymentIntent({
+    const intent = await deps.payments
+      .createPaymentIntent({
         dropId,
         orderId: orderIdFor(entryId),
         amountCents: drop.price_cents,
         currency: drop.currency,
         captureMethod: 'manual',
         idempotencyKey: entryKeys.authorization(dropId, entryId),
-      });
-      await insertAuthorization(deps.db, { dropId, entryId, paymentIntentId: intent.id, amountCents: drop.price_cents });
-    } catch (err) {
-      if (err instanceof DomainError) throw err;
-      if (err instanceof ProviderRejectedError) throw unprocessable('payment_rejected', 'the payment provider refused the authorization');
-      throw unavailable('payment_provider_unavailable', 'the payment provider did not answer; try again', 2);
-    }
+      })
+      .catch(providerFailure('the payment provider refused the authorization'));
+    // Outside the provider's catch: a database that is down is a database error, not the provider's.
+    await insertAuthorization(deps.db, { dropId, entryId, paymentIntentId: intent.id, amountCents: drop.price_cents });
     held = (await findAuthorization(deps.db, dropId, entryId))!;
   }
   // The pay link comes from the provider: when it does not answer, say so (503) rather than
   // answer a hold with no link that looks final.
-  const intent = await deps.payments.retrievePaymentIntent(held.payment_intent_id).catch((err: unknown) => {
-    if (err instanceof ProviderRejectedError) throw unprocessable('payment_rejected', 'the payment provider refused to show the authorization');
-    throw unavailable('payment_provider_unavailable', 'the payment provider did not answer; try again', 2);
-  });
+  const intent = await deps.payments
+    .retrievePaymentIntent(held.payment_intent_id)
+    .catch(providerFailure('the payment provider refused to show the authorization'));
   return {
     dropId,
     entryId,
     amountCents: held.amount_cents,
     currency: drop.currency,
     status: held.status,
-    payLink: intent && intent.status === 'requires_payment' ? intent.payLink : null,
+    payLink: intent.status === 'requires_payment' ? intent.payLink : null,
   };
 }
+
+/** A payment provider's failure as the API answers it: a definite no is 422, anything else 503 (retry). */
+const providerFailure =
+  (refused: string) =>
+  (err: unknown): never => {
+    if (err instanceof ProviderRejectedError) throw unprocessable('payment_rejected', refused);
+    throw unavailable('payment_provider_unavailable', 'the payment provider did not answer; try again', 2);
+  };
