@@ -5,6 +5,7 @@ import { readiness } from '../src/services/health';
 import { dropRoutes } from './routes/drop';
 import { entryRoutes } from './routes/registration';
 import { supportRoutes } from './routes/support';
+import { auditRoutes } from './routes/audit';
 import { webhookRoutes } from './routes/webhooks';
 import type { ServiceDeps } from '../src/services/deps';
 import { EntryIntakeQueue, type IntakeQueueOptions } from '../src/services/registration/intake/intake-queue';
@@ -57,6 +58,7 @@ export function createApp(appDeps: AppDeps): express.Express & { closeIntake(): 
   app.use(json);
   app.use(dropRoutes(deps));
   app.use(supportRoutes(deps));
+  app.use(auditRoutes(deps));
   app.use(notFoundRoute);
   app.use(errorMiddleware);
   return Object.assign(app, { closeIntake: () => intake.close() });

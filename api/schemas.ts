@@ -1,10 +1,21 @@
 import { z } from 'zod';
 import { RESOLVE_ACTIONS } from '../workflows/definitions';
 import { slug } from '../src/domain/drop/launch';
+import { REASON_CODES, STAFF_ID } from '../src/domain/staff/staff';
 
 /** The launch and registration bodies are the domain's; the API validates with them. */
 export { launchDropSchema, type LaunchDrop } from '../src/domain/drop/launch';
 export { registerEntrySchema, type RegisterEntry } from '../src/domain/registration/registration';
+
+/**
+ * Why a staff member acts: a stable `reasonCode` (it goes into the workflow's history) and a
+ * free-text `reason` (kept in the audit log only). Both are required for money-moving and
+ * cancelling actions (`requireReason`); optional elsewhere.
+ */
+export const reasonFields = {
+  reasonCode: z.enum(REASON_CODES).optional(),
+  reason: z.string().trim().min(3).max(1000).optional(),
+};
 
 export const issuePassesSchema = z.strictObject({ tier: slug, count: z.number().int().min(1).max(10_000) });
 
@@ -17,13 +28,45 @@ export const extendSchema = z.strictObject({
     .int()
     .min(1)
     .max(7 * 86_400),
+  ...reasonFields,
 });
-/** close, pause, resume take no body: none, or `{}`; anything else is a 400, not ignored. */
-export const noBodySchema = z.strictObject({}).optional();
+/** close, pause, resume: no body, `{}`, or a reason; anything else is a 400, not ignored. */
+export const controlSchema = z.strictObject({ ...reasonFields }).default({});
 
-export const resolveSchema = z.strictObject({
-  action: z.enum(RESOLVE_ACTIONS as [string, ...string[]]),
-  note: z.string().max(1000).optional(),
+/** Adds the "reason required" rule to a body schema with `reasonFields`. */
+export const requireReason = (body: { reasonCode?: unknown; reason?: unknown }, ctx: z.RefinementCtx, why: string) => {
+  if (body.reasonCode === undefined) ctx.addIssue({ code: 'custom', path: ['reasonCode'], message: `a reasonCode is required: ${why}` });
+  if (body.reason === undefined) ctx.addIssue({ code: 'custom', path: ['reason'], message: `a reason (3 to 1000 characters) is required: ${why}` });
+};
+
+/** Actions that move money or cancel: each needs a reasonCode and a reason. */
+export const MONEY_OR_CANCEL_ACTIONS: ReadonlySet<string> = new Set(['refund', 'close_without_refund']);
+
+export const resolveSchema = z
+  .strictObject({
+    action: z.enum(RESOLVE_ACTIONS as [string, ...string[]]),
+    ...reasonFields,
+    /** The reason's former name, still accepted: read as `reason`. */
+    note: z.string().trim().min(3).max(1000).optional(),
+  })
+  .transform(({ note, ...rest }) => ({ ...rest, reason: rest.reason ?? note }))
+  .superRefine((body, ctx) => {
+    if (MONEY_OR_CANCEL_ACTIONS.has(body.action)) requireReason(body, ctx, `${body.action} moves money or cancels`);
+  });
+
+/** `GET /v1/audit`: filters and keyset paging (`cursor` from the previous page's `nextCursor`). */
+export const auditQuerySchema = z.strictObject({
+  dropId: slug.optional(),
+  orderId: z.string().min(1).max(200).optional(),
+  staffId: z.string().regex(STAFF_ID).optional(),
+  action: z
+    .string()
+    .regex(/^[a-z_]{1,64}$/)
+    .optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  cursor: z.string().min(1).max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
 });
 
 export const dropIdParam = z.object({ dropId: slug });

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * Process configuration, read once from the environment. Secrets (API keys, webhook secrets,
+ * Process configuration, read once from the environment. Secrets (webhook secrets, the claim secret,
  * the identity HMAC key) only ever come from here and are never logged.
  */
 export const PAYMENT_ADAPTERS = ['simulator', 'stripe'] as const;
@@ -14,8 +14,6 @@ const configSchema = z.object({
   TEMPORAL_NAMESPACE: z.string().default('default'),
   TEMPORAL_TASK_QUEUE: z.string().default('drops'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
-  DROPS_OPS_API_KEY: z.string().min(16).optional(),
-  DROPS_SUPPORT_API_KEY: z.string().min(16).optional(),
   DROPS_IDENTITY_SECRET: z.string().min(16).optional(),
   DROPS_WEBHOOK_SECRET_PAYMENTS: z.string().min(16).optional(),
   DROPS_WEBHOOK_SECRET_CARRIERS: z.string().min(16).optional(),
@@ -102,10 +100,11 @@ export function readToolingConfig(env: NodeJS.ProcessEnv = process.env): Tooling
   return parseEnv(toolingSchema, env);
 }
 
-/** Secrets every API process needs. */
+/**
+ * Secrets every API process needs. Staff API keys are not among them: each staff member has
+ * their own, stored as a hash in the database (`drops staff add`).
+ */
 export interface ApiSecrets {
-  opsApiKey: string;
-  supportApiKey: string;
   identitySecret: string;
   webhookSecrets: { payments: string; carriers: string; lockers: string };
   /** Signs the claim codes that open locker compartments. */
@@ -123,8 +122,6 @@ export function requireSecrets(config: EnvConfig): ApiSecrets {
     return v;
   };
   const secrets: ApiSecrets = {
-    opsApiKey: need('DROPS_OPS_API_KEY'),
-    supportApiKey: need('DROPS_SUPPORT_API_KEY'),
     identitySecret: need('DROPS_IDENTITY_SECRET'),
     webhookSecrets: {
       payments: need('DROPS_WEBHOOK_SECRET_PAYMENTS'),
@@ -140,8 +137,6 @@ export function requireSecrets(config: EnvConfig): ApiSecrets {
 /** The environment that `requireSecrets` reads them back from: for starting our own child processes. */
 export function secretsEnv(secrets: ApiSecrets): Record<string, string> {
   return {
-    DROPS_OPS_API_KEY: secrets.opsApiKey,
-    DROPS_SUPPORT_API_KEY: secrets.supportApiKey,
     DROPS_IDENTITY_SECRET: secrets.identitySecret,
     DROPS_WEBHOOK_SECRET_PAYMENTS: secrets.webhookSecrets.payments,
     DROPS_WEBHOOK_SECRET_CARRIERS: secrets.webhookSecrets.carriers,

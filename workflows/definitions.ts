@@ -9,6 +9,7 @@ import { FINAL_ORDER_STATES, type OrderState } from '../src/domain/order/order-s
 import { MISSED_PICKUP_POLICIES, PAYMENT_MODES, type MissedPickupPolicy, type PaymentMode } from '../src/domain/drop/policies';
 import type { DropWorkflowPhase } from '../src/domain/drop/phases';
 import { isDisputeOpen } from '../src/domain/payment/disputes';
+import type { ReasonCode } from '../src/domain/staff/staff';
 
 // ---- ids ------------------------------------------------------------------------------------
 
@@ -126,10 +127,18 @@ export interface PickupCompleted {
 export type ResolveAction = 'mark_picked_up' | 'refund' | 'close_without_refund';
 export const RESOLVE_ACTIONS: readonly ResolveAction[] = ['mark_picked_up', 'refund', 'close_without_refund'];
 
+/**
+ * Support's request, as the order's history records it: who (the staff id, also in `actor` for
+ * the final reasons recorded before staff ids) and why (a reason code). The free-text reason and
+ * the staff member's name stay in the audit log, out of history. `note` was sent by orders
+ * started before the audit log and is never sent now.
+ */
 export interface ResolveRequest {
   action: ResolveAction;
-  note?: string;
   actor: string;
+  staffId?: string;
+  reasonCode?: ReasonCode;
+  note?: string;
 }
 
 export interface OrderStatus {

@@ -1,24 +1,25 @@
 import { Router } from 'express';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import { requireRole } from '../auth';
+import { actorOf, staffAuth } from '../auth';
 import { ApiError, parseInput as parse } from '../errors';
-import { dropIdParam, extendSchema, issuePassesSchema, launchDropSchema, noBodySchema } from '../schemas';
+import { controlSchema, dropIdParam, extendSchema, issuePassesSchema, launchDropSchema } from '../schemas';
 import { controlDrop, getDropView, getReport, launchDrop, type DropControl } from '../../src/services/drop/drops';
 import { drawRecordChunks } from '../../src/services/draw/draw-record';
 import { issuePasses } from '../../src/services/registration/registration';
 import type { ServiceDeps } from '../../src/services/deps';
+import { audited } from '../../src/services/audit/audit';
 import { guardPathParams } from '../text-guard';
 
 export function dropRoutes(deps: ServiceDeps): Router {
   const r = guardPathParams(Router());
-  const keys = { ops: deps.secrets.opsApiKey, support: deps.secrets.supportApiKey };
-  const ops = requireRole(keys, 'ops');
-  const staff = requireRole(keys, 'ops', 'support');
+  const requireRole = staffAuth(deps.db);
+  const ops = requireRole('ops');
+  const staff = requireRole('ops', 'support');
 
   r.post('/v1/drops', ops, async (req, res) => {
     const spec = parse(launchDropSchema, req.body);
-    const { created, view } = await launchDrop(deps, spec);
+    const { created, view } = await audited(deps, actorOf(res), { action: 'launch_drop', dropId: spec.dropId }, () => launchDrop(deps, spec));
     res.status(created ? 201 : 200).json(view);
   });
 
@@ -32,16 +33,15 @@ export function dropRoutes(deps: ServiceDeps): Router {
   for (const action of ['close', 'pause', 'resume', 'extend'] as DropControl[]) {
     r.post(`/v1/drops/:dropId/${action}`, ops, async (req, res) => {
       const { dropId } = parse(dropIdParam, req.params);
-      if (action !== 'extend') parse(noBodySchema, req.body);
-      const seconds = action === 'extend' ? parse(extendSchema, req.body).seconds : undefined;
-      res.json(await controlDrop(deps, dropId, action, seconds));
+      const { seconds, reasonCode, reason } = action === 'extend' ? parse(extendSchema, req.body) : { seconds: undefined, ...parse(controlSchema, req.body) };
+      res.json(await controlDrop(deps, actorOf(res), dropId, action, { reasonCode, reason }, seconds));
     });
   }
 
   r.post('/v1/drops/:dropId/passes', ops, async (req, res) => {
     const { dropId } = parse(dropIdParam, req.params);
     const { tier, count } = parse(issuePassesSchema, req.body);
-    res.status(201).json(await issuePasses(deps, dropId, tier, count));
+    res.status(201).json(await audited(deps, actorOf(res), { action: 'issue_passes', dropId }, () => issuePasses(deps, dropId, tier, count)));
   });
 
   r.get('/v1/drops/:dropId/draw', async (req, res) => {

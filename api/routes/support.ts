@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { requireRole } from '../auth';
+import { actorOf, staffAuth } from '../auth';
 import { parseInput } from '../errors';
 import { resolveSchema } from '../schemas';
 import { listSupportQueue } from '../../src/services/support/support';
@@ -11,15 +11,15 @@ import { guardPathParams } from '../text-guard';
 /** Support: the open exceptions queue and one-call resolutions. */
 export function supportRoutes(deps: ServiceDeps): Router {
   const r = guardPathParams(Router());
-  const staff = requireRole({ ops: deps.secrets.opsApiKey, support: deps.secrets.supportApiKey }, 'support', 'ops');
+  const staff = staffAuth(deps.db)('support', 'ops');
 
   r.get('/v1/exceptions', staff, async (_req, res) => {
     res.json({ exceptions: await listSupportQueue(deps) });
   });
 
   r.post('/v1/orders/:orderId/resolve', staff, async (req, res) => {
-    const body = parseInput(resolveSchema, req.body);
-    res.json(await resolveOrder(deps, String(req.params.orderId), body.action as ResolveAction, body.note));
+    const { action, reasonCode, reason } = parseInput(resolveSchema, req.body);
+    res.json(await resolveOrder(deps, actorOf(res), String(req.params.orderId), { action: action as ResolveAction, reasonCode, reason }));
   });
 
   return r;

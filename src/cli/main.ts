@@ -7,6 +7,7 @@ import { runReplay } from './replay';
 import { runApi, runSimulators, runWorker } from './services';
 import { runVerifyDraw } from './verify-draw';
 import { runReconcile } from './reconcile';
+import { runStaff } from './staff';
 
 const [command, ...args] = process.argv.slice(2);
 
@@ -30,6 +31,7 @@ const commands: Record<string, () => Promise<number>> = {
   'record-histories': () => runRecordHistories(args),
   'verify-draw': () => runVerifyDraw(args),
   reconcile: () => runReconcile(args),
+  staff: () => runStaff(args),
 };
 
 const usage = `usage: drops <command>
@@ -40,6 +42,9 @@ const usage = `usage: drops <command>
   verify-draw <dropId>         fetch a drop's draw record and recompute it (--api URL, --save FILE)
   verify-draw --file rec.json  recompute a saved draw record; exit 1 saying what differs
   reconcile <dropId>           compare the money ledger with the payment provider; exit 1 on any mismatch
+  staff add --name N --role R  add a staff member (ops, support, admin) and print their API key once
+  staff revoke <staffId>       revoke a staff member's key at once
+  staff list                   list staff members (id, role, active or revoked, name)
   worker | api | simulators    run one production-topology process (configured by environment)
   record-histories             add replay fixtures from a real run to test/replay/histories (never overwrites)`;
 

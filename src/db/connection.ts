@@ -5,6 +5,7 @@ import * as initial from './migrations/0001_initial';
 import * as intakeAndDraw from './migrations/0002_intake_and_draw';
 import * as orderSaga from './migrations/0003_order_saga';
 import * as intakeKeys from './migrations/0004_intake_keys';
+import * as staffAndAudit from './migrations/0005_staff_and_audit';
 
 export type Db = Kysely<Database>;
 
@@ -35,6 +36,7 @@ const migrations: Record<string, Migration> = {
   '0002_intake_and_draw': intakeAndDraw,
   '0003_order_saga': orderSaga,
   '0004_intake_keys': intakeKeys,
+  '0005_staff_and_audit': staffAndAudit,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,6 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 import type { DropPhase } from '../domain/drop/phases';
 import type { OrderState } from '../domain/order/order-states';
+import type { StaffRole } from '../domain/staff/staff';
 
 /** Kysely table types. The migrations in ./migrations are the source of truth for the SQL. */
 
@@ -212,6 +213,37 @@ export interface ReportsTable {
   created_at: Generated<Date>;
 }
 
+export interface StaffTable {
+  staff_id: string;
+  name: string;
+  role: StaffRole;
+  /** sha256 of the key's secret part; the key itself is shown once and never stored. */
+  key_hash: Buffer;
+  created_at: Generated<Date>;
+  revoked_at: Timestamp | null;
+}
+
+export type AuditOutcome = 'pending' | 'ok' | 'refused' | 'failed';
+
+export interface AuditLogTable {
+  audit_id: Generated<string>;
+  at: Generated<Date>;
+  actor_staff_id: string;
+  actor_role: StaffRole;
+  action: string;
+  drop_id: string | null;
+  order_id: string | null;
+  exception_id: string | null;
+  reason_code: string | null;
+  /** Free text: kept here only, never in workflow history. */
+  reason: string | null;
+  request_id: string;
+  /** `pending` is written before the action; the action's end sets the rest. */
+  outcome: Generated<AuditOutcome>;
+  outcome_detail: string | null;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   drops: DropsTable;
   drop_secrets: DropSecretsTable;
@@ -230,6 +262,8 @@ export interface Database {
   events: EventsTable;
   webhook_events: WebhookEventsTable;
   reports: ReportsTable;
+  staff: StaffTable;
+  audit_log: AuditLogTable;
 }
 
 export type DropRow = Selectable<DropsTable>;

@@ -140,14 +140,20 @@ export async function runOrderBranches(o: {
   await faults({ provider: 'payments', down: true });
   try {
     // Answered only once the order has reached needs_support (the refund's retries run out first).
-    const asked = api.call('POST', `/v1/orders/${waiting.orderId}/resolve`, { as: 'support', body: { action: 'refund', note: 'asked at the counter' } });
+    const asked = api.call('POST', `/v1/orders/${waiting.orderId}/resolve`, {
+      as: 'support',
+      body: { action: 'refund', reasonCode: 'entrant_request', reason: 'asked at the counter' },
+    });
     await orderIn(branchesDropId, support, 'needs_support');
     await asked;
   } finally {
     await faults({ provider: 'payments', down: false });
   }
   await o.holdSupportUntil?.(branchesDropId);
-  const resolved = await api.call('POST', `/v1/orders/${waiting.orderId}/resolve`, { as: 'support', body: { action: 'refund', note: 'provider back' } });
+  const resolved = await api.call('POST', `/v1/orders/${waiting.orderId}/resolve`, {
+    as: 'support',
+    body: { action: 'refund', reasonCode: 'provider_failure', reason: 'provider back' },
+  });
   if (resolved.status !== 200 || resolved.body.state !== 'refunded') throw new Error(`resolve answered ${resolved.status}: ${JSON.stringify(resolved.body)}`);
   await orderIn(branchesDropId, shipped, 'shipped');
   await orderIn(branchesDropId, reshipped, 'shipped');

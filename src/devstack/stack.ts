@@ -3,13 +3,14 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApp } from '../../api/app';
-import { readEnvConfig, readToolingConfig, type ApiSecrets } from '../config';
+import { readEnvConfig, readToolingConfig } from '../config';
 import { createDb, migrateToLatest, type Db } from '../db/connection';
 import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
 import { ProviderSimulator, SIMULATED_CARRIERS, type ProviderSimulatorOptions } from '../simulators/provider-simulator';
 import { createDropWorker } from '../worker/worker';
 import { ensureDatabase, startPostgres } from './postgres';
-import { loadOrCreateDevSecrets } from './secrets';
+import { loadOrCreateDevSecrets, type DevSecrets } from './secrets';
+import { installStaffKey } from '../services/staff/staff';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal';
 import { withDeadline } from '../lib/poll';
 
@@ -27,7 +28,8 @@ export interface StackOptions {
   /** Use this database instead of the embedded server (also DATABASE_URL). */
   databaseUrl?: string;
   workflowBundle?: { codePath: string };
-  secrets?: ApiSecrets;
+  /** The API's secrets and the two dev staff members' keys (installed into the database at start). */
+  secrets?: DevSecrets;
   log?: (line: string) => void;
   /** The provider SIMULATORS' seed, faults and simulated entrants. */
   simulator?: ProviderSimulatorOptions;
@@ -58,7 +60,7 @@ export interface Stack {
   temporalUiUrl: string | null;
   providerUrl: string;
   databaseUrl: string;
-  secrets: ApiSecrets;
+  secrets: DevSecrets;
   db: Db;
   client: Client;
   simulator: ProviderSimulator;
@@ -138,6 +140,9 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     checkpoint();
 
     const secrets = opts.secrets ?? loadOrCreateDevSecrets(join(dataDir, 'dev-secrets.json'));
+    // One ops and one support member, with the keys the stack prints.
+    await installStaffKey(db, 'Dev ops', 'ops', secrets.opsApiKey);
+    await installStaffKey(db, 'Dev support', 'support', secrets.supportApiKey);
     const simulator = new ProviderSimulator(opts.simulator);
     const providerUrl = await simulator.start();
     onStop('the provider simulators', () => simulator.stop());

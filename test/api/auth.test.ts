@@ -3,8 +3,8 @@ import type { Server } from 'node:http';
 import { createApp } from '../../api/app';
 import type { Db } from '../../src/db/connection';
 import type { PaymentProvider } from '../../src/integrations/providers';
-import type { ApiSecrets } from '../../src/config';
-import { createTestDatabase, testSecrets } from '../helpers/context';
+import type { DevSecrets } from '../../src/devstack/secrets';
+import { createTestDatabase, installTestStaff, testSecrets } from '../helpers/context';
 
 /**
  * Case F2: the bearer scheme is case-insensitive (RFC 7235); a missing or unknown key is 401
@@ -16,12 +16,13 @@ describe('bearer API keys', () => {
   let server: Server;
   let app: ReturnType<typeof createApp>;
   let base: string;
-  let secrets: ApiSecrets;
+  let secrets: DevSecrets;
 
   beforeAll(async () => {
     const created = await createTestDatabase();
     db = created.db;
     secrets = testSecrets();
+    await installTestStaff(db, secrets);
     app = createApp({ db, databaseUrl: created.url, temporal: {} as Client, taskQueue: 'unused', secrets, payments: {} as PaymentProvider });
     server = await new Promise<Server>((resolve) => {
       const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -13,8 +13,8 @@ import { DropsApiClient } from '../../src/demo/api-client';
 import { ensureDatabase } from '../../src/devstack/postgres';
 import { PROJECT_ROOT } from '../../src/devstack/stack';
 import { signWebhook } from '../../src/integrations/webhook-signature';
-import type { ApiSecrets } from '../../src/config';
-import { eventually, testSecrets } from '../helpers/context';
+import type { DevSecrets } from '../../src/devstack/secrets';
+import { eventually, testSecrets, installTestStaff } from '../helpers/context';
 
 /**
  * Case F1: liveness and readiness, and every route's answer while Postgres or Temporal is down.
@@ -26,7 +26,7 @@ describe('health, readiness and routes while a dependency is down', () => {
   const dropId = 'health-drop';
   let infra: ChildProcess;
   let db: Db;
-  let secrets: ApiSecrets;
+  let secrets: DevSecrets;
   const servers: Server[] = [];
   const apps: Array<ReturnType<typeof createApp>> = [];
   const connections: Connection[] = [];
@@ -82,6 +82,7 @@ describe('health, readiness and routes while a dependency is down', () => {
     });
     await sql`UPDATE drops SET phase = 'registration', registration_closes_at = now() + interval '1 hour' WHERE drop_id = ${dropId}`.execute(db);
     secrets = testSecrets();
+    await installTestStaff(db, secrets);
     currentSecrets = secrets;
   });
 
@@ -153,7 +154,7 @@ describe('health, readiness and routes while a dependency is down', () => {
         ['GET', `/v1/drops/${dropId}/entries/ent_x`, { headers: secret }],
         ['POST', `/v1/drops/${dropId}/entries/ent_x/authorization`, { headers: secret }],
         ['GET', '/v1/exceptions', { as: 'support' }],
-        ['POST', '/v1/orders/ord_x/resolve', { as: 'support', body: { action: 'refund' } }],
+        ['POST', '/v1/orders/ord_x/resolve', { as: 'support', body: { action: 'refund', reasonCode: 'entrant_request', reason: 'asked at the desk' } }],
         ['POST', '/v1/webhooks/payments', { rawBody: event, headers: { 'x-drops-signature': signWebhook(secrets.webhookSecrets.payments, event, now) } }],
       ];
       for (const [method, path, opts] of routes) {
@@ -170,7 +171,7 @@ describe('health, readiness and routes while a dependency is down', () => {
   });
 });
 
-let currentSecrets: ApiSecrets;
+let currentSecrets: DevSecrets;
 
 /** A request that also returns the Retry-After header. */
 async function raw(

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
+import { REASON } from '../helpers/drops';
 
 /**
  * Case A1: ops and support messages to a workflow that has moved on. A real drop with one unit
@@ -80,7 +81,7 @@ describe('messages to a drop and an order that have finished', () => {
   });
 
   it.each(['refund', 'mark_picked_up'])('answers support resolve %s on a settled order with 409 order_final', async (action) => {
-    const res = await stack.api.call('POST', `/v1/orders/${orderId}/resolve`, { as: 'support', body: { action } });
+    const res = await stack.api.call('POST', `/v1/orders/${orderId}/resolve`, { as: 'support', body: { action, ...REASON } });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('order_final');
     const order = await stack.db.selectFrom('orders').select('state').where('order_id', '=', orderId).executeTakeFirstOrThrow();
@@ -90,7 +91,7 @@ describe('messages to a drop and an order that have finished', () => {
   it('answers 409 order_final when the order workflow finished but the read model lags', async () => {
     await sql`UPDATE orders SET state = 'awaiting_pickup' WHERE order_id = ${orderId}`.execute(stack.db);
     try {
-      const res = await stack.api.call('POST', `/v1/orders/${orderId}/resolve`, { as: 'support', body: { action: 'refund' } });
+      const res = await stack.api.call('POST', `/v1/orders/${orderId}/resolve`, { as: 'support', body: { action: 'refund', ...REASON } });
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('order_final');
     } finally {

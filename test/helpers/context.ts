@@ -3,7 +3,9 @@ import { createDb, migrateToLatest, type Db } from '../../src/db/connection';
 import { ensureDatabase } from '../../src/devstack/postgres';
 import { startStack, type Stack, type StackOptions } from '../../src/devstack/stack';
 import { DropsApiClient } from '../../src/demo/api-client';
-import type { ApiSecrets } from '../../src/config';
+import type { DevSecrets } from '../../src/devstack/secrets';
+import { newStaffKey } from '../../src/services/staff/staff-keys';
+import { installStaffKey } from '../../src/services/staff/staff';
 import { pollUntil } from '../../src/lib/poll';
 
 const env = (name: string): string => {
@@ -12,16 +14,22 @@ const env = (name: string): string => {
   return v;
 };
 
-export const testSecrets = (): ApiSecrets => {
+export const testSecrets = (): DevSecrets => {
   const r = () => randomBytes(18).toString('base64url');
   return {
-    opsApiKey: `ops_${r()}`,
-    supportApiKey: `support_${r()}`,
+    opsApiKey: newStaffKey().key,
+    supportApiKey: newStaffKey().key,
     identitySecret: `id_${r()}`,
     webhookSecrets: { payments: `whsec_${r()}`, carriers: `whsec_${r()}`, lockers: `whsec_${r()}` },
     claimSecret: `claim_${r()}`,
   };
 };
+
+/** Installs the test secrets' ops and support members (a stack does it itself; an app alone does not). */
+export async function installTestStaff(db: Db, secrets: DevSecrets): Promise<void> {
+  await installStaffKey(db, 'Test ops', 'ops', secrets.opsApiKey);
+  await installStaffKey(db, 'Test support', 'support', secrets.supportApiKey);
+}
 
 /** A fresh database with the migrations applied (one per test file). */
 export async function createTestDatabase(): Promise<{ db: Db; url: string }> {

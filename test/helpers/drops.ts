@@ -4,6 +4,9 @@ import { eventually, type TestStack } from './context';
 export type Receipt = { entryId: string; receiptSecret: string };
 
 /** Helpers for tests that drive one small drop through the public API, as a user would. */
+/** A reason code and reason, as support sends them with money-moving actions. */
+export const REASON = { reasonCode: 'entrant_request', reason: 'asked at the support desk' } as const;
+
 export function dropDriver(stack: () => TestStack) {
   const status = async (dropId: string, r: Receipt) =>
     (await stack().api.call('GET', `/v1/drops/${dropId}/entries/${r.entryId}`, { headers: { 'x-receipt-secret': r.receiptSecret } })).body;
@@ -57,6 +60,8 @@ export function dropDriver(stack: () => TestStack) {
   const nodeStock = async (dropId: string) =>
     (await stack().db.selectFrom('nodes').select('stock_remaining').where('drop_id', '=', dropId).executeTakeFirstOrThrow()).stock_remaining;
   const refundsOf = (paymentIntentId: string) => stack().simulator.payments.refunds.filter((x) => x.paymentIntent === paymentIntentId);
-  const resolve = (orderId: string, action: string) => stack().api.call('POST', `/v1/orders/${orderId}/resolve`, { as: 'support', body: { action } });
+  /** Support's resolve, with the reason every money-moving action needs. */
+  const resolve = (orderId: string, action: string, body: Record<string, unknown> = {}) =>
+    stack().api.call('POST', `/v1/orders/${orderId}/resolve`, { as: 'support', body: { action, ...REASON, ...body } });
   return { status, orderIn, launch, dropWith, pay, orderRow, nodeStock, refundsOf, resolve };
 }

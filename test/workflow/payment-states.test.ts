@@ -1,5 +1,6 @@
 import { Worker } from '@temporalio/worker';
 import { sql } from 'kysely';
+import { REASON } from '../helpers/drops';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
 import { orderWorkflowId } from '../../workflows/definitions';
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
@@ -155,10 +156,10 @@ describe('payment states', () => {
     expect(blocked.map((e) => e.order_id).sort()).toEqual(Object.values(orders).sort());
 
     // Support: no refund while the bank decides, but the order can be closed without one.
-    const refund = await stack.api.call('POST', `/v1/orders/${orders.a}/resolve`, { as: 'support', body: { action: 'refund' } });
+    const refund = await stack.api.call('POST', `/v1/orders/${orders.a}/resolve`, { as: 'support', body: { action: 'refund', ...REASON } });
     expect(refund.status).toBe(409);
     expect(refund.body.error.message).toContain('disputed');
-    const closed = await stack.api.call('POST', `/v1/orders/${orders.a}/resolve`, { as: 'support', body: { action: 'close_without_refund' } });
+    const closed = await stack.api.call('POST', `/v1/orders/${orders.a}/resolve`, { as: 'support', body: { action: 'close_without_refund', ...REASON } });
     expect(closed.status).toBe(200);
     expect(closed.body.state).toBe('refunded');
     const finalA = await eventually('a final', async () => (await orderRow(orders.a!)).final_reason ?? undefined);

@@ -19,6 +19,8 @@ import { findReport } from '../../db/repositories/reports';
 import { CAPTURE_ALLOWANCE_SECONDS, HOLD_VALIDITY_SECONDS, holdOutlivesValidity } from '../../domain/payment-holds';
 import type { ServiceDeps } from '../deps';
 import { messageWorkflow } from '../workflow-messages';
+import { audited } from '../audit/audit';
+import type { Actor, ReasonCode } from '../../domain/staff/staff';
 
 /**
  * Launches a drop: the row first (so reads work at once), then its workflow. Idempotent on the
@@ -147,7 +149,17 @@ const FINISHED_PHASES = new Set(['completed']);
  * Errors: 404 `drop_not_found`; 409 `wrong_phase` when the workflow refuses the action in its
  * phase, or has finished ("drop is completed").
  */
-export async function controlDrop(deps: ServiceDeps, dropId: string, action: DropControl, seconds?: number) {
+export async function controlDrop(deps: ServiceDeps, actor: Actor, dropId: string, action: DropControl, why: StaffReason, seconds?: number) {
+  return audited(deps, actor, { action: `${action}_registration`, dropId, ...why }, () => sendControl(deps, dropId, action, seconds));
+}
+
+/** Why a staff member acted: a reason code (into history) and free text (the audit log only). */
+export interface StaffReason {
+  reasonCode?: ReasonCode;
+  reason?: string;
+}
+
+async function sendControl(deps: ServiceDeps, dropId: string, action: DropControl, seconds?: number) {
   const drop = await findDrop(deps.db, dropId);
   if (!drop) throw notFound('drop_not_found', `no drop ${dropId}`);
   const cannot = (why: string) => `cannot ${action} now: ${why}`;

@@ -13,13 +13,27 @@ import {
 } from '../../../workflows/definitions';
 import type { ServiceDeps } from '../deps';
 import { messageWorkflow } from '../workflow-messages';
+import { audited } from '../audit/audit';
+import type { Actor, ReasonCode } from '../../domain/staff/staff';
 
 /**
  * Support resolves an order with one call: a Workflow Update whose validator has the last word.
  * Errors: 404 `order_not_found`; 409 `order_final` (the order is settled, its workflow finished);
  * 409 `invalid_action` (not allowed in the order's state, with `details.allowed`, or refused by the workflow).
  */
-export async function resolveOrder(deps: ServiceDeps, orderId: string, action: ResolveAction, note: string | undefined) {
+export async function resolveOrder(deps: ServiceDeps, actor: Actor, orderId: string, request: SupportRequest) {
+  const { action, reasonCode, reason } = request;
+  return audited(deps, actor, { action, orderId, reasonCode, reason }, () => sendResolve(deps, actor, orderId, action, reasonCode));
+}
+
+/** What support asks of an order: the action, and why (the free text stays in the audit log). */
+export interface SupportRequest {
+  action: ResolveAction;
+  reasonCode?: ReasonCode;
+  reason?: string;
+}
+
+async function sendResolve(deps: ServiceDeps, actor: Actor, orderId: string, action: ResolveAction, reasonCode: ReasonCode | undefined) {
   const order = await findOrder(deps.db, orderId);
   if (!order) throw notFound('order_not_found', `no order ${orderId}`);
   const settled = (state: string) => `order ${orderId} is already settled (${state})`;
@@ -38,11 +52,14 @@ export async function resolveOrder(deps: ServiceDeps, orderId: string, action: R
     )) ??
     (await findOrder(deps.db, orderId))?.state ??
     order.state;
-  const result = await messageWorkflow(() => handle.executeUpdate(resolveOrderUpdate, { args: [{ action, note, actor: 'support' }] }), {
-    rejectedCode: 'invalid_action',
-    goneCode: 'order_final',
-    gone: async () => settled(await currentState()),
-    finalNow: async () => isFinalOrderState(await currentState()),
-  });
+  const result = await messageWorkflow(
+    () => handle.executeUpdate(resolveOrderUpdate, { args: [{ action, actor: actor.staffId, staffId: actor.staffId, ...(reasonCode && { reasonCode }) }] }),
+    {
+      rejectedCode: 'invalid_action',
+      goneCode: 'order_final',
+      gone: async () => settled(await currentState()),
+      finalNow: async () => isFinalOrderState(await currentState()),
+    },
+  );
   return { orderId, state: result.state };
 }
