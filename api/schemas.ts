@@ -40,12 +40,28 @@ export const requireReason = (body: { reasonCode?: unknown; reason?: unknown }, 
 };
 
 /** Actions that move money or cancel: each needs a reasonCode and a reason. */
-export const MONEY_OR_CANCEL_ACTIONS: ReadonlySet<string> = new Set(['refund', 'close_without_refund']);
+export const MONEY_OR_CANCEL_ACTIONS: ReadonlySet<string> = new Set([
+  'retry_payment',
+  'refund',
+  'reship',
+  'cancel_order',
+  'close_without_refund',
+  'retry_compensation',
+]);
 
 export const resolveSchema = z
   .strictObject({
-    action: z.enum(RESOLVE_ACTIONS as [string, ...string[]]),
+    action: z.enum(RESOLVE_ACTIONS),
     ...reasonFields,
+    /** `refund`: a partial refund, in cents (absent: all that is left). */
+    amountCents: z.number().int().min(1).max(10_000_000).optional(),
+    /** `extend_pickup` / `retry_payment`: the new window, in seconds from now. */
+    seconds: z
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 86_400)
+      .optional(),
     /** The reason's former name, still accepted: read as `reason`. */
     note: z.string().trim().min(3).max(1000).optional(),
   })

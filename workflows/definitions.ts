@@ -121,11 +121,32 @@ export interface PickupCompleted {
 }
 
 /**
- * `close_without_refund`: a refund blocked by the cardholder's dispute; support ends the order
- * and leaves the money to the dispute (the bank returns it if the dispute is lost).
+ * Support's resolve actions (README, "Support actions", has each one's allowed states):
+ * - `retry_payment`: a fresh pay link and pay window for an order whose payment was declined
+ *   while its unit is still held (awaiting_payment with a declined attempt);
+ * - `refund`: full (the order ends `refunded`, its unit released) or partial (`amountCents` ≤
+ *   captured − refunded; the order goes on) while awaiting pickup; in needs_support, the name
+ *   orders started before `retry_compensation` used for it (kept for their histories);
+ * - `reship`: the unit leaves by carrier instead of the locker (ends `shipped`);
+ * - `extend_pickup`: a new pickup deadline (`pickupSeconds` from now) and a new claim code;
+ * - `reissue_claim_code`: a new claim code, same deadline; the old code stops working;
+ * - `mark_picked_up`: handed over by hand: ends `picked_up`, frees the compartment, revokes the code;
+ * - `cancel_order`: every step undone, money returned, the unit goes to the next waitlisted entrant;
+ * - `close_without_refund`: ends an order whose refund a dispute blocks (the bank decides the money);
+ * - `retry_compensation`: tries the failed undo steps of an order in needs_support again.
  */
-export type ResolveAction = 'mark_picked_up' | 'refund' | 'close_without_refund';
-export const RESOLVE_ACTIONS: readonly ResolveAction[] = ['mark_picked_up', 'refund', 'close_without_refund'];
+export const RESOLVE_ACTIONS = [
+  'retry_payment',
+  'refund',
+  'reship',
+  'extend_pickup',
+  'reissue_claim_code',
+  'mark_picked_up',
+  'cancel_order',
+  'close_without_refund',
+  'retry_compensation',
+] as const;
+export type ResolveAction = (typeof RESOLVE_ACTIONS)[number];
 
 /**
  * Support's request, as the order's history records it: who (the staff id, also in `actor` for
@@ -139,6 +160,19 @@ export interface ResolveRequest {
   staffId?: string;
   reasonCode?: ReasonCode;
   note?: string;
+  /** `refund`: a partial refund of this many cents (absent: the whole remaining amount). */
+  amountCents?: number;
+  /** `extend_pickup`: the new pickup window, in seconds from now; `retry_payment`: the new pay window. */
+  seconds?: number;
+}
+
+/**
+ * Ops cancelled the drop: the order undoes every step and returns any money exactly once, ends
+ * `cancelled`, and promotes nobody. Who and why, as in ResolveRequest.
+ */
+export interface DropCancelled {
+  staffId: string;
+  reasonCode: ReasonCode;
 }
 
 export interface OrderStatus {
@@ -150,6 +184,7 @@ export const paymentFailedSignal = defineSignal<[PaymentFailed]>('paymentFailed'
 export const pickupCompletedSignal = defineSignal<[PickupCompleted]>('pickupCompleted');
 export const paymentDisputedSignal = defineSignal<[PaymentDisputed]>('paymentDisputed');
 export const resolveOrderUpdate = defineUpdate<OrderStatus, [ResolveRequest]>('resolveOrder');
+export const dropCancelledUpdate = defineUpdate<OrderStatus, [DropCancelled]>('dropCancelled');
 export const orderStatusQuery = defineQuery<OrderStatus>('orderStatus');
 
 /**
@@ -170,14 +205,20 @@ export function resolveRefusal(state: OrderWorkflowState, action: ResolveAction)
   return `${action} is not allowed while the order is ${state}${step ? `: ${step}` : ''}`;
 }
 
-/** Which support actions each state allows; the Update validator and the API share it. */
+/**
+ * Which support actions each state allows; the Update validator and the API share it (the
+ * validator adds checks only the workflow can make, e.g. that a payment was declined).
+ */
 export function allowedResolveActions(state: OrderWorkflowState): readonly ResolveAction[] {
   switch (state) {
+    case 'awaiting_payment':
+      return ['retry_payment', 'cancel_order'];
     case 'awaiting_pickup':
-      return ['mark_picked_up', 'refund'];
+      return ['refund', 'reship', 'extend_pickup', 'reissue_claim_code', 'mark_picked_up', 'cancel_order'];
     case 'needs_support':
-      // close_without_refund only when a dispute blocks the refund: the workflow's validator says.
-      return ['refund', 'close_without_refund'];
+      // `refund` here is retry_compensation's former name; close_without_refund only when a
+      // dispute blocks the refund (the workflow's validator says).
+      return ['retry_compensation', 'refund', 'close_without_refund'];
     default:
       return [];
   }

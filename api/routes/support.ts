@@ -5,7 +5,6 @@ import { resolveSchema } from '../schemas';
 import { listSupportQueue } from '../../src/services/support/support';
 import { resolveOrder } from '../../src/services/order/orders';
 import type { ServiceDeps } from '../../src/services/deps';
-import type { ResolveAction } from '../../workflows/definitions';
 import { guardPathParams } from '../text-guard';
 
 /** Support: the open exceptions queue and one-call resolutions. */
@@ -18,8 +17,8 @@ export function supportRoutes(deps: ServiceDeps): Router {
   });
 
   r.post('/v1/orders/:orderId/resolve', staff, async (req, res) => {
-    const { action, reasonCode, reason } = parseInput(resolveSchema, req.body);
-    res.json(await resolveOrder(deps, actorOf(res), String(req.params.orderId), { action: action as ResolveAction, reasonCode, reason }));
+    const request = parseInput(resolveSchema, req.body);
+    res.json(await resolveOrder(deps, actorOf(res), String(req.params.orderId), request));
   });
 
   return r;

@@ -20,10 +20,12 @@ export type OrderState =
   | 'shipped'
   | 'refunded'
   | 'declined'
-  | 'credited';
+  | 'credited'
+  // ops cancelled the drop, or support cancelled the order: every step undone, any money returned
+  | 'cancelled';
 
 /** Every winner ends in exactly one of these. */
-export const FINAL_ORDER_STATES: readonly OrderState[] = ['unpaid', 'picked_up', 'shipped', 'refunded', 'declined', 'credited'];
+export const FINAL_ORDER_STATES: readonly OrderState[] = ['unpaid', 'picked_up', 'shipped', 'refunded', 'declined', 'credited', 'cancelled'];
 
 /** Whether `state` (a row's or a workflow's) is final; accepts any string, as read from the database. */
 export const isFinalOrderState = (state: string): state is OrderState => (FINAL_ORDER_STATES as readonly string[]).includes(state);
@@ -32,4 +34,4 @@ export const isFinalOrderState = (state: string): state is OrderState => (FINAL_
 export const ORDER_STATES_KEEPING_PAYMENT: readonly OrderState[] = ['picked_up', 'shipped', 'credited'];
 
 /** Final states in which no payment stays with us (never paid, declined, or refunded). */
-export const ORDER_STATES_RETURNING_PAYMENT: readonly OrderState[] = ['unpaid', 'declined', 'refunded'];
+export const ORDER_STATES_RETURNING_PAYMENT: readonly OrderState[] = ['unpaid', 'declined', 'refunded', 'cancelled'];

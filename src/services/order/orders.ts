@@ -10,6 +10,7 @@ import {
   resolveOrderUpdate,
   type OrderWorkflowState,
   type ResolveAction,
+  type ResolveRequest,
 } from '../../../workflows/definitions';
 import type { ServiceDeps } from '../deps';
 import { messageWorkflow } from '../workflow-messages';
@@ -22,8 +23,9 @@ import type { Actor, ReasonCode } from '../../domain/staff/staff';
  * 409 `invalid_action` (not allowed in the order's state, with `details.allowed`, or refused by the workflow).
  */
 export async function resolveOrder(deps: ServiceDeps, actor: Actor, orderId: string, request: SupportRequest) {
-  const { action, reasonCode, reason } = request;
-  return audited(deps, actor, { action, orderId, reasonCode, reason }, () => sendResolve(deps, actor, orderId, action, reasonCode));
+  const { action, reasonCode, reason, amountCents, seconds } = request;
+  const args = { ...(amountCents !== undefined && { amountCents }), ...(seconds !== undefined && { seconds }) };
+  return audited(deps, actor, { action, orderId, reasonCode, reason }, () => sendResolve(deps, actor, orderId, action, reasonCode, args));
 }
 
 /** What support asks of an order: the action, and why (the free text stays in the audit log). */
@@ -31,9 +33,20 @@ export interface SupportRequest {
   action: ResolveAction;
   reasonCode?: ReasonCode;
   reason?: string;
+  /** `refund`: partial, in cents. */
+  amountCents?: number;
+  /** `extend_pickup` / `retry_payment`: the new window, seconds from now. */
+  seconds?: number;
 }
 
-async function sendResolve(deps: ServiceDeps, actor: Actor, orderId: string, action: ResolveAction, reasonCode: ReasonCode | undefined) {
+async function sendResolve(
+  deps: ServiceDeps,
+  actor: Actor,
+  orderId: string,
+  action: ResolveAction,
+  reasonCode: ReasonCode | undefined,
+  args: Pick<ResolveRequest, 'amountCents' | 'seconds'>,
+) {
   const order = await findOrder(deps.db, orderId);
   if (!order) throw notFound('order_not_found', `no order ${orderId}`);
   const settled = (state: string) => `order ${orderId} is already settled (${state})`;
@@ -53,7 +66,10 @@ async function sendResolve(deps: ServiceDeps, actor: Actor, orderId: string, act
     (await findOrder(deps.db, orderId))?.state ??
     order.state;
   const result = await messageWorkflow(
-    () => handle.executeUpdate(resolveOrderUpdate, { args: [{ action, actor: actor.staffId, staffId: actor.staffId, ...(reasonCode && { reasonCode }) }] }),
+    () =>
+      handle.executeUpdate(resolveOrderUpdate, {
+        args: [{ action, actor: actor.staffId, staffId: actor.staffId, ...(reasonCode && { reasonCode }), ...args }],
+      }),
     {
       rejectedCode: 'invalid_action',
       goneCode: 'order_final',
