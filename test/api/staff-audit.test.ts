@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApp } from '../../api/app';
@@ -40,11 +40,15 @@ describe('staff keys and the audit log', () => {
     await db?.destroy();
   });
 
+  // Asynchronous: this process serves the API the command's key is tried against.
   const staffCli = (...args: string[]) =>
-    spawnSync(process.execPath, [join(PROJECT_ROOT, 'bin', 'drops.js'), 'staff', ...args], {
-      env: { PATH: process.env.PATH, DATABASE_URL: dbUrl },
-      encoding: 'utf8',
-      timeout: 60_000,
+    new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [join(PROJECT_ROOT, 'bin', 'drops.js'), 'staff', ...args],
+        { env: { PATH: process.env.PATH, DATABASE_URL: dbUrl }, encoding: 'utf8', timeout: 60_000 },
+        (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? null) : 0, stdout, stderr }),
+      );
     });
   const call = (method: string, path: string, key: string | undefined, body?: unknown, headers: Record<string, string> = {}) =>
     fetch(`${base}${path}`, {
@@ -54,7 +58,7 @@ describe('staff keys and the audit log', () => {
     });
 
   it('adds a member whose key works at once, stores only its hash, and revokes it (401 from then on)', async () => {
-    const added = staffCli('add', '--name', 'Rosa Diaz', '--role', 'support');
+    const added = await staffCli('add', '--name', 'Rosa Diaz', '--role', 'support');
     expect(added.status).toBe(0);
     const key = added.stdout.trim();
     const staffId = key.split('.')[0]!;
@@ -67,23 +71,23 @@ describe('staff keys and the audit log', () => {
     expect(row.key_hash.toString('hex')).not.toContain(Buffer.from(key.split('.')[1]!).toString('hex'));
     expect(JSON.stringify(row)).not.toContain(key.split('.')[1]!);
 
-    const listed = staffCli('list');
+    const listed = await staffCli('list');
     expect(listed.stdout).toContain(`${staffId}\tsupport\tactive\tRosa Diaz`);
-    const revoked = staffCli('revoke', staffId);
+    const revoked = await staffCli('revoke', staffId);
     expect(revoked.status).toBe(0);
     const after = await call('GET', '/v1/exceptions', key);
     expect(after.status).toBe(401);
     expect(((await after.json()) as any).error.code).toBe('unauthorized');
-    expect(staffCli('list').stdout).toMatch(new RegExp(`${staffId}\\tsupport\\trevoked `));
+    expect((await staffCli('list')).stdout).toMatch(new RegExp(`${staffId}\\tsupport\\trevoked `));
   });
 
   it('refuses a key with the right id and a wrong secret, and a revoke of an unknown id (exit 1)', async () => {
     const [id] = secrets.opsApiKey.split('.');
     expect((await call('GET', '/v1/exceptions', `${id}.${'A'.repeat(43)}`)).status).toBe(401);
-    const r = staffCli('revoke', 'stf_0000000000000000');
+    const r = await staffCli('revoke', 'stf_0000000000000000');
     expect(r.status).toBe(1);
     expect(r.stderr).toContain('no staff member stf_0000000000000000');
-    const bad = staffCli('add', '--name', 'X', '--role', 'janitor');
+    const bad = await staffCli('add', '--name', 'X', '--role', 'janitor');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--role must be one of ops, support, admin');
   });
@@ -165,7 +169,7 @@ describe('staff keys and the audit log', () => {
   });
 
   it('lets an admin use ops and support routes', async () => {
-    const added = staffCli('add', '--name', 'Admin One', '--role', 'admin');
+    const added = await staffCli('add', '--name', 'Admin One', '--role', 'admin');
     const key = added.stdout.trim();
     expect((await call('GET', '/v1/audit', key)).status).toBe(200);
     expect((await call('GET', '/v1/exceptions', key)).status).toBe(200);
