@@ -6,7 +6,7 @@ import { dropRoutes } from './routes/drop';
 import { entryRoutes } from './routes/registration';
 import { supportRoutes } from './routes/support';
 import { webhookRoutes } from './routes/webhooks';
-import { buildOpenApiDocument } from './openapi/document';
+import { openApiJson } from './openapi/document';
 import type { ServiceDeps } from '../src/services/deps';
 import { EntryIntakeQueue, type IntakeQueueOptions } from '../src/services/registration/intake/intake-queue';
 
@@ -30,7 +30,7 @@ export function createApp(appDeps: AppDeps): express.Express & { closeIntake(): 
   app.set('etag', false);
 
   // The API contract (OpenAPI 3.1, from the zod schemas): built once, public like the docs it is.
-  const openapi = JSON.stringify(buildOpenApiDocument());
+  const openapi = openApiJson();
   app.get('/openapi.json', (_req, res) => {
     res.type('application/json').send(openapi);
   });

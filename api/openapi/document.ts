@@ -145,3 +145,7 @@ export function buildOpenApiDocument(operations: readonly Operation[] = OPERATIO
     },
   };
 }
+
+let served: string | undefined;
+/** The document as `GET /openapi.json` sends it: built on first use, once per process (it depends only on the code). */
+export const openApiJson = (): string => (served ??= JSON.stringify(buildOpenApiDocument()));
