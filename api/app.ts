@@ -7,6 +7,7 @@ import { entryRoutes } from './routes/registration';
 import { supportRoutes } from './routes/support';
 import { auditRoutes } from './routes/audit';
 import { webhookRoutes } from './routes/webhooks';
+import { openApiJson } from './openapi/document';
 import type { ServiceDeps } from '../src/services/deps';
 import { EntryIntakeQueue, type IntakeQueueOptions } from '../src/services/registration/intake/intake-queue';
 
@@ -29,6 +30,11 @@ export function createApp(appDeps: AppDeps): express.Express & { closeIntake(): 
   // API answers are not cached by ETag (receipts, states, records); hashing every body costs the hot path.
   app.set('etag', false);
 
+  // The API contract (OpenAPI 3.1, from the zod schemas): built once, public like the docs it is.
+  const openapi = openApiJson();
+  app.get('/openapi.json', (_req, res) => {
+    res.type('application/json').send(openapi);
+  });
   // Liveness: the process answers (no dependency is asked, so a database outage restarts nothing).
   app.get('/healthz', (_req, res) => {
     res.json({ ok: true });
