@@ -37,6 +37,8 @@ const configSchema = z.object({
    * fragment (`#payment_intent=…&client_secret=…`, read by the page's script), never the query string.
    */
   DROPS_PAY_PAGE_URL: z.string().url().optional(),
+  /** The Temporal web UI (e.g. http://127.0.0.1:8233): drop views link to their workflow there; unset, no links. */
+  DROPS_TEMPORAL_UI_URL: z.string().url().optional(),
   /** `drops simulators`: the port the provider SIMULATORS listen on. */
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
   /** A prebuilt workflow bundle (a file path): the worker starts without webpack. */

@@ -86,6 +86,7 @@ export const dropViewSchema = z
     counts: z.object({ entries: int(), orders: z.partialRecord(orderState, int()).describe('orders per state; states with none are absent') }),
     nodes: z.array(z.object({ nodeId: z.string(), region: z.string(), kind: z.enum(['locker', 'popup']), stockTotal: int(), stockRemaining: int() })),
     workflowId: z.string().describe("the drop workflow's id in Temporal"),
+    links: z.object({ workflow: z.string().nullable().describe('the drop workflow in the Temporal UI (null: DROPS_TEMPORAL_UI_URL not set)') }),
   })
   .register(components, { id: 'DropView' });
 

@@ -1,6 +1,7 @@
 /** `drops`: the drop engine's command line. */
 import { runDemo } from './demo';
 import { runDev } from './dev';
+import { runHistory } from './history';
 import { runInfra } from './infra';
 import { runRecordHistories } from './record-histories';
 import { runReplay } from './replay';
@@ -24,6 +25,7 @@ const commands: Record<string, () => Promise<number>> = {
   dev: noArguments(runDev),
   demo: noArguments(runDemo),
   replay: () => runReplay(args),
+  history: () => runHistory(args),
   infra: () => runInfra(args),
   worker: noArguments(runWorker),
   api: noArguments(() => runApi()),
@@ -38,7 +40,9 @@ const usage = `usage: drops <command>
   dev                          run the whole local stack and print its URLs and keys
   demo                         run a whole drop end to end and print its post-mortem
   replay <workflowId>          replay a workflow's history from the server against this code
-  replay --file history.json   replay a saved history
+  replay --file history.json   replay a saved history (one history, or an array of runs as history export writes)
+  replay --drop <dropId>       replay the drop's workflow and every workflow with its DropId; exit 1 naming each failure
+  history export <workflowId>  write every run's history as JSON (--out FILE, else stdout; several runs: an array, oldest first)
   verify-draw <dropId>         fetch a drop's draw record and recompute it (--api URL, --save FILE)
   verify-draw --file rec.json  recompute a saved draw record; exit 1 saying what differs
   reconcile <dropId>           compare the money ledger with the payment provider; exit 1 on any mismatch

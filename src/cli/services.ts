@@ -71,6 +71,7 @@ export async function runApi(opts: { benchNoopRoute?: boolean; intakeOptions?: P
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     secrets,
     payments: paymentProviderFromConfig(config),
+    ...(config.DROPS_TEMPORAL_UI_URL ? { temporalUi: { baseUrl: config.DROPS_TEMPORAL_UI_URL, namespace: config.TEMPORAL_NAMESPACE } } : {}),
     ...opts,
   });
   await new Promise<void>((resolve, reject) => {

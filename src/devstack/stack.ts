@@ -186,6 +186,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       checkpoint();
     }
 
+    const temporalUiLinksTo = temporalUiUrl ?? config.DROPS_TEMPORAL_UI_URL;
     const app = createApp({
       db,
       databaseUrl,
@@ -193,6 +194,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       taskQueue,
       secrets,
       payments: new SimulatedPaymentAdapter(providerUrl, { timeoutMs: opts.providerTimeoutMs }),
+      // Our own dev server's UI, else the configured one (a stack on an external Temporal server).
+      ...(temporalUiLinksTo ? { temporalUi: { baseUrl: temporalUiLinksTo, namespace: client.options.namespace } } : {}),
     });
     onStop('the intake', () => app.closeIntake());
     const apiPort = opts.apiPort ?? 8080;

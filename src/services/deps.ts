@@ -13,4 +13,6 @@ export interface ServiceDeps {
   intake: EntryIntakeQueue;
   /** authorize_at_entry: the hold on the entrant's card is placed at registration. */
   payments: PaymentProvider;
+  /** The Temporal web UI that views link to, and the namespace the workflows run in; absent: no links. */
+  temporalUi?: { baseUrl: string; namespace: string };
 }

@@ -21,6 +21,7 @@ import type { ServiceDeps } from '../deps';
 import { messageWorkflow } from '../workflow-messages';
 import { audited } from '../audit/audit';
 import type { Actor, ReasonCode } from '../../domain/staff/staff';
+import { temporalUiLink } from '../temporal-links';
 
 /**
  * Launches a drop: the row first (so reads work at once), then its workflow. Idempotent on the
@@ -115,10 +116,12 @@ export interface DropView {
   counts: { entries: number; orders: Record<string, number> };
   nodes: Array<{ nodeId: string; region: string; kind: string; stockTotal: number; stockRemaining: number }>;
   workflowId: string;
+  /** The drop's workflow in the Temporal UI; null when no UI is configured (DROPS_TEMPORAL_UI_URL). */
+  links: { workflow: string | null };
 }
 
 /** The drop as the read model knows it; never asks Temporal. */
-export async function getDropView(deps: Pick<ServiceDeps, 'db'>, dropId: string): Promise<DropView | undefined> {
+export async function getDropView(deps: Pick<ServiceDeps, 'db' | 'temporalUi'>, dropId: string): Promise<DropView | undefined> {
   const drop = await findDrop(deps.db, dropId);
   if (!drop) return undefined;
   const [entries, nodes, orders] = await Promise.all([countEntries(deps.db, dropId), listNodes(deps.db, dropId), countOrdersByState(deps.db, dropId)]);
@@ -136,6 +139,7 @@ export async function getDropView(deps: Pick<ServiceDeps, 'db'>, dropId: string)
     counts: { entries, orders: Object.fromEntries(orders.map((o) => [o.state, Number(o.n)])) },
     nodes: nodes.map((n) => ({ nodeId: n.node_id, region: n.region, kind: n.kind, stockTotal: n.stock_total, stockRemaining: n.stock_remaining })),
     workflowId: dropWorkflowId(dropId),
+    links: { workflow: deps.temporalUi ? temporalUiLink(deps.temporalUi.baseUrl, deps.temporalUi.namespace, dropWorkflowId(dropId)) : null },
   };
 }
 
