@@ -64,6 +64,8 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
   /** Restocks in flight, and how many promoted someone while settling (the settle wait looks again). */
   let restocksRunning = 0;
   let restocksPromoting = 0;
+  /** After a cancel while settling: every open order told (the activity retries until each took it). */
+  let ordersTold: Promise<unknown> = Promise.resolve();
 
   // ---- message handlers ----
 
@@ -146,8 +148,9 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
       phase = 'cancelling';
       showPhase(phase);
       await store.cancelDrop({ dropId, reasonCode: request.reasonCode });
-      // After the draw: every open order undoes itself; the settle wait then sees them final.
-      if (afterDraw) await batch.cancelOpenOrders({ dropId, staffId: request.staffId, reasonCode: request.reasonCode });
+      // After the draw: every open order is told to undo itself (retried until each took it);
+      // ops get their answer now, the drop's end waits for it and the settle wait sees the orders final.
+      if (afterDraw) ordersTold = batch.cancelOpenOrders({ dropId, staffId: request.staffId, reasonCode: request.reasonCode });
       cancelRecorded = true;
       return status();
     },
@@ -223,6 +226,7 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
    */
   const finishCancelled = async (): Promise<DropOutcome> => {
     await condition(() => cancelRecorded);
+    await ordersTold;
     await batch.voidUnusedAuthorizations({ dropId });
     await batch.voidStrayLabels({ dropId });
     await store.writePostMortem({ dropId });
@@ -302,6 +306,7 @@ export async function dropWorkflow(input: DropWorkflowInput): Promise<DropOutcom
     }
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
+      await ordersTold;
       await continueAsNew<typeof dropWorkflow>({ ...input, resumeAt: 'settling', winners, ...(cancel && { cancelled: cancel }) });
     }
   }
