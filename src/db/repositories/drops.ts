@@ -233,14 +233,21 @@ export async function findNode(db: Q, dropId: string, nodeId: string): Promise<N
 
 /**
  * One page of drops, newest first (created_at, then drop_id, both descending), optionally in
- * one phase; `before` is the last row of the previous page.
+ * one phase; `before` is the previous page's last row as `cursorAt` (created_at as Postgres
+ * prints it, microseconds kept: a JavaScript Date would drop them and skip rows) and drop id.
  */
-export async function listDrops(db: Q, q: { phase?: DropPhase; before?: { createdAt: Date; dropId: string }; limit: number }): Promise<DropRow[]> {
-  let query = db.selectFrom('drops').selectAll();
+export async function listDrops(
+  db: Q,
+  q: { phase?: DropPhase; before?: { cursorAt: string; dropId: string }; limit: number },
+): Promise<Array<DropRow & { cursor_at: string }>> {
+  let query = db
+    .selectFrom('drops')
+    .selectAll()
+    .select(sql<string>`created_at::text`.as('cursor_at'));
   if (q.phase) query = query.where('phase', '=', q.phase);
   if (q.before) {
-    const { createdAt, dropId } = q.before;
-    query = query.where(sql<boolean>`(created_at, drop_id) < (${createdAt}, ${dropId})`);
+    const { cursorAt, dropId } = q.before;
+    query = query.where(sql<boolean>`(created_at, drop_id) < (${cursorAt}::timestamptz, ${dropId})`);
   }
   return query.orderBy('created_at', 'desc').orderBy('drop_id', 'desc').limit(q.limit).execute();
 }

@@ -285,12 +285,13 @@ async function sendUpdate<T>(deps: ServiceDeps, dropId: string, action: string, 
 
 /** Drop summaries for ops and support, newest first; `nextCursor` fetches the next (older) page. */
 export async function listDropSummaries(deps: Pick<ServiceDeps, 'db'>, q: { phase?: DropPhase; limit: number; cursor?: string }) {
-  let before: { createdAt: Date; dropId: string } | undefined;
+  let before: { cursorAt: string; dropId: string } | undefined;
   if (q.cursor !== undefined) {
-    const [at, id] = decodeCursor('drops', q.cursor, 2) as [string, string];
-    const createdAt = new Date(at);
-    if (Number.isNaN(createdAt.getTime())) throw invalid('invalid_cursor', 'the cursor is not one this list gave out');
-    before = { createdAt, dropId: id };
+    const [cursorAt, dropId] = decodeCursor('drops', q.cursor, 2) as [string, string];
+    if (!/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(cursorAt)) {
+      throw invalid('invalid_cursor', 'the cursor is not one this list gave out');
+    }
+    before = { cursorAt, dropId };
   }
   const rows = await listDrops(deps.db, { phase: q.phase, before, limit: q.limit + 1 });
   const page = rows.slice(0, q.limit);
@@ -307,9 +308,7 @@ export async function listDropSummaries(deps: Pick<ServiceDeps, 'db'>, q: { phas
     createdAt: new Date(d.created_at).toISOString(),
   }));
   const last = page[page.length - 1];
-  // Microseconds matter for the keyset: Postgres keeps them, a JS Date does not, so the cursor
-  // carries the row's time as Postgres sent it to the millisecond and the query compares with <.
-  return { drops, nextCursor: rows.length > q.limit && last ? encodeCursor('drops', [new Date(last.created_at).toISOString(), last.drop_id]) : null };
+  return { drops, nextCursor: rows.length > q.limit && last ? encodeCursor('drops', [last.cursor_at, last.drop_id]) : null };
 }
 
 /** The drop's post-mortem (JSON, Markdown and HTML); 404 report_not_ready until it is written. */
