@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { RESOLVE_ACTIONS } from '../workflows/definitions';
 import { slug } from '../src/domain/drop/launch';
+import { DROP_PHASES } from '../src/domain/drop/phases';
 import { REASON_CODES, STAFF_ID } from '../src/domain/staff/staff';
 
 /** The launch and registration bodies are the domain's; the API validates with them. */
@@ -86,3 +87,42 @@ export const auditQuerySchema = z.strictObject({
 });
 
 export const dropIdParam = z.object({ dropId: slug });
+
+/** `POST /v1/drops/:dropId/cancel`: a reason code and a reason are required (cancelling). */
+export const cancelDropSchema = z.strictObject({ ...reasonFields }).superRefine((b, ctx) => requireReason(b, ctx, 'cancelling a drop'));
+
+/** `POST /v1/drops/:dropId/nodes/:nodeId/restock`: units to add (and to promote while settling). */
+export const restockSchema = z.strictObject({ units: z.number().int().min(1).max(100_000), ...reasonFields });
+
+/** `POST /v1/drops/:dropId/windows`: the new pay and/or pickup window in seconds; reason required. */
+export const changeWindowsSchema = z
+  .strictObject({
+    paymentSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .optional(),
+    pickupSeconds: z
+      .number()
+      .int()
+      .min(1)
+      .max(7 * 86_400)
+      .optional(),
+    ...reasonFields,
+  })
+  .superRefine((b, ctx) => {
+    if (b.paymentSeconds === undefined && b.pickupSeconds === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['paymentSeconds'], message: 'paymentSeconds and/or pickupSeconds' });
+    }
+    requireReason(b, ctx, "changing orders' windows");
+  });
+
+/** `GET /v1/drops`: phase filter and keyset paging. */
+export const listDropsQuerySchema = z.strictObject({
+  phase: z.enum(DROP_PHASES).optional(),
+  cursor: z.string().min(1).max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const nodeParams = z.object({ dropId: slug, nodeId: slug });

@@ -42,9 +42,26 @@ export interface DropWorkflowInput {
   dropId: string;
   windows: DropWindows;
   missedPickupPolicy: MissedPickupPolicy;
+  /**
+   * A scheduled launch (absent: announce at once, registration opens at announce): epoch ms of the
+   * announce (commitment published) and of registration's opening (its window counts from there).
+   */
+  schedule?: { announceAt: number; registrationOpensAt: number };
   /** Set by continue-as-new: the phase to resume in, and what was learned before it. */
   resumeAt?: 'settling';
   winners?: number;
+  /** Set by continue-as-new after ops cancelled the drop while it was settling. */
+  cancelled?: StaffRequest;
+}
+
+/**
+ * Who asked for an ops action and why, as the drop's history records it: the staff id and a
+ * reason code only (the free-text reason and names stay in the audit log). Absent in Updates
+ * recorded before the audit log.
+ */
+export interface StaffRequest {
+  staffId: string;
+  reasonCode?: ReasonCode;
 }
 
 /** The drop workflow's phases: defined once, in the domain, with the row's. */
@@ -61,10 +78,32 @@ export interface DropOutcome {
   reportWritten: boolean;
 }
 
-export const closeRegistrationUpdate = defineUpdate<DropStatus>('closeRegistration');
-export const pauseRegistrationUpdate = defineUpdate<DropStatus>('pauseRegistration');
-export const resumeRegistrationUpdate = defineUpdate<DropStatus>('resumeRegistration');
-export const extendRegistrationUpdate = defineUpdate<DropStatus, [{ seconds: number }]>('extendRegistration');
+/** The node restocked and who was promoted for the new units (none before the draw). */
+export interface RestockOutcome {
+  nodeId: string;
+  units: number;
+  /** Entry ids promoted from the waitlist, in draw order (fewer than `units` when it ran out). */
+  promotedEntryIds: string[];
+}
+
+/** The ops controls' Updates carry who and why (StaffRequest); optional for histories recorded before they did. */
+export const closeRegistrationUpdate = defineUpdate<DropStatus, [StaffRequest | undefined]>('closeRegistration');
+export const pauseRegistrationUpdate = defineUpdate<DropStatus, [StaffRequest | undefined]>('pauseRegistration');
+export const resumeRegistrationUpdate = defineUpdate<DropStatus, [StaffRequest | undefined]>('resumeRegistration');
+export const extendRegistrationUpdate = defineUpdate<DropStatus, [{ seconds: number } & Partial<StaffRequest>]>('extendRegistration');
+/**
+ * Ops cancel the drop. Before the draw: registration stops, holds are voided, no draw, the report
+ * says cancelled. After it: every open order is sent `dropCancelledUpdate`, nobody is promoted, the
+ * drop waits for every order to be final. Refused while the draw runs and once orders all settled.
+ */
+export const cancelDropUpdate = defineUpdate<DropStatus, [StaffRequest & { reasonCode: ReasonCode }]>('cancelDrop');
+/**
+ * Ops add `units` to a node: before the draw, stock only; while settling, also that many next
+ * waitlisted entrants promoted in draw order. `restockId` (the API request's) makes a retry add nothing twice.
+ */
+export const restockNodeUpdate = defineUpdate<RestockOutcome, [StaffRequest & { restockId: string; nodeId: string; units: number }]>('restockNode');
+/** Ops change the pay or pickup window of orders that have not entered that phase yet (seconds). */
+export const changeOrderWindowsUpdate = defineUpdate<DropStatus, [StaffRequest & { paymentSeconds?: number; pickupSeconds?: number }]>('changeOrderWindows');
 export const dropStatusQuery = defineQuery<DropStatus>('dropStatus');
 
 // ---- order ------------------------------------------------------------------------------------

@@ -1,17 +1,20 @@
 import { Context, heartbeat } from '@temporalio/activity';
-import { WorkflowIdConflictPolicy } from '@temporalio/client';
-import { findDrop } from '../../src/db/repositories/drops';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateStage } from '@temporalio/client';
+import { findDrop, restockNode } from '../../src/db/repositories/drops';
 import { listWinners } from '../../src/db/repositories/draws';
 import { recordEvent } from '../../src/db/repositories/events';
 import { openException, resolveExceptionsForOrder } from '../../src/db/repositories/exceptions';
-import { advanceOrder, countUnsettledOrders, insertOrders } from '../../src/db/repositories/orders';
+import { advanceOrder, countUnsettledOrders, findOrder, insertOrders, listOpenOrders } from '../../src/db/repositories/orders';
 import type { OrderState } from '../../src/db/schema';
+import { isFinalOrderState } from '../../src/domain/order/order-states';
+import type { ReasonCode } from '../../src/domain/staff/staff';
 import { promoteNext } from '../../src/db/repositories/promotions';
 import { pause, pollUntilDeadline } from '../../src/lib/poll';
 import {
   ORDER_STATE,
   ORDER_WORKFLOW_TYPE,
   DROP_ID,
+  dropCancelledUpdate,
   orderIdFor,
   orderWorkflowId,
   type MissedPickupPolicy,
@@ -62,6 +65,49 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
         { key: ORDER_STATE, value: 'created' },
       ],
     });
+
+  /** Promotes the next waitlisted entrant in place of `replacesOrderId` and starts its order; null: nobody (waitlist out, or the drop cancelled). */
+  async function promoteAndStart(dropId: string, replacesOrderId: string): Promise<string | null> {
+    const drop = await findDrop(db, dropId);
+    if (!drop) throw new Error(`drop ${dropId} not found`);
+    const promotion = await promoteNext(db, dropId, replacesOrderId, { amount_cents: drop.price_cents, currency: drop.currency });
+    if (!promotion.entryId || !promotion.orderId || !promotion.region) return null;
+    const spec = drop.spec as OrderTerms;
+    await startOrder({
+      orderId: promotion.orderId,
+      dropId,
+      entryId: promotion.entryId,
+      region: promotion.region,
+      amountCents: drop.price_cents,
+      currency: drop.currency,
+      paymentSeconds: spec.windows.paymentSeconds,
+      pickupSeconds: spec.windows.pickupSeconds,
+      missedPickupPolicy: spec.policies.missedPickup,
+      promotedFromOrderId: replacesOrderId,
+      paymentMode: spec.payment?.mode ?? 'pay_after_win',
+    });
+    return promotion.entryId;
+  }
+
+  /** Sends one order `dropCancelled` and waits until it is accepted; false when it was not (gone, or refused). */
+  async function tellOrderDropCancelled(dropId: string, entryId: string, request: { staffId: string; reasonCode: ReasonCode }): Promise<boolean> {
+    const handle = temporal.workflow.getHandle(orderWorkflowId(dropId, entryId));
+    try {
+      const update = await handle.startUpdate(dropCancelledUpdate, { args: [request], updateId: 'drop-cancelled', waitForStage: WorkflowUpdateStage.ACCEPTED });
+      // A validator's refusal comes back at once as the outcome; an accepted Update runs on.
+      const refused = await Promise.race([
+        update.result().then(
+          () => false,
+          (e) => e instanceof WorkflowUpdateFailedError,
+        ),
+        pause(1000).then(() => false),
+      ]);
+      return !refused;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || err instanceof WorkflowUpdateFailedError) return false;
+      throw err;
+    }
+  }
 
   return {
     /**
@@ -118,31 +164,58 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
     /**
      * A lapsed or declined order's unit goes to the next waitlisted entrant, in draw order,
      * exactly once per lapsed order (a retry finds the promotion it made and only re-starts the
-     * workflow, which is a no-op if it runs).
+     * workflow, which is a no-op if it runs). A cancelled drop promotes nobody.
      */
     async promoteNextEntrant(input: { dropId: string; replacesOrderId: string }) {
-      const drop = await findDrop(db, input.dropId);
-      if (!drop) throw new Error(`drop ${input.dropId} not found`);
-      const promotion = await promoteNext(db, input.dropId, input.replacesOrderId, {
-        amount_cents: drop.price_cents,
-        currency: drop.currency,
-      });
-      if (!promotion.entryId || !promotion.orderId || !promotion.region) return { promotedEntryId: null };
-      const spec = drop.spec as OrderTerms;
-      await startOrder({
-        orderId: promotion.orderId,
-        dropId: input.dropId,
-        entryId: promotion.entryId,
-        region: promotion.region,
-        amountCents: drop.price_cents,
-        currency: drop.currency,
-        paymentSeconds: spec.windows.paymentSeconds,
-        pickupSeconds: spec.windows.pickupSeconds,
-        missedPickupPolicy: spec.policies.missedPickup,
-        promotedFromOrderId: input.replacesOrderId,
-        paymentMode: spec.payment?.mode ?? 'pay_after_win',
-      });
-      return { promotedEntryId: promotion.entryId };
+      return { promotedEntryId: await promoteAndStart(input.dropId, input.replacesOrderId) };
+    },
+
+    /**
+     * Ops restocked a node: its stock grows by `units` (once per restockId), and when the draw has
+     * run (`promote`), that many next waitlisted entrants are promoted in draw order, each as a
+     * promotion replacing `restock:<restockId>:<i>` (so a retry promotes nobody twice).
+     */
+    async restockNode(input: { dropId: string; restockId: string; nodeId: string; units: number; promote: boolean }) {
+      await restockNode(db, input);
+      await recordEvent(db, { dropId: input.dropId, kind: 'drop.restocked', data: { nodeId: input.nodeId, units: input.units, restockId: input.restockId } });
+      const promotedEntryIds: string[] = [];
+      if (input.promote) {
+        // One at a time, in draw order: each takes the next entrant after the one before.
+        for (let i = 0; i < input.units; i++) {
+          const entryId = await promoteAndStart(input.dropId, `restock:${input.restockId}:${i}`);
+          if (entryId === null) break;
+          promotedEntryIds.push(entryId);
+          heartbeat({ promoted: i + 1 });
+        }
+      }
+      return { nodeId: input.nodeId, units: input.units, promotedEntryIds };
+    },
+
+    /**
+     * Ops cancelled the drop after the draw: every order not yet final is sent `dropCancelled`
+     * (accepted, not awaited: the drop then waits for every order to be final, as it always does).
+     * An order whose workflow has finished, or that refuses, is done when its row is final; the
+     * others (a promoted order's workflow not started yet, a refusal of a state on its way to
+     * final) fail this attempt and the activity's retry sends again. The Update id is fixed, so
+     * an order that already accepted it is not told twice.
+     */
+    async cancelOpenOrders(input: { dropId: string; staffId: string; reasonCode: ReasonCode }) {
+      const pending: string[] = [];
+      let after = '';
+      for (;;) {
+        const page = await listOpenOrders(db, input.dropId, after, 100);
+        if (page.length === 0) break;
+        await Promise.all(
+          page.map(async (o) => {
+            const told = await tellOrderDropCancelled(input.dropId, o.entry_id, { staffId: input.staffId, reasonCode: input.reasonCode });
+            if (!told && !isFinalOrderState((await findOrder(db, o.order_id))?.state ?? '')) pending.push(o.order_id);
+          }),
+        );
+        after = page[page.length - 1]!.order_id;
+        heartbeat({ after });
+      }
+      if (pending.length > 0) throw new Error(`${pending.length} orders did not take the cancellation yet (e.g. ${pending[0]}); trying again`);
+      return { told: true };
     },
 
     /**

@@ -94,6 +94,14 @@ export function createReportingActivities({ db }: ActivityDeps) {
           };
         }),
         exceptions: { opened: Number(exceptions.rows[0]?.opened ?? 0), open: Number(exceptions.rows[0]?.open ?? 0) },
+        ...(drop.cancelled_at && {
+          cancellation: {
+            reasonCode: drop.cancel_reason_code,
+            at: new Date(drop.cancelled_at).toISOString(),
+            inPhase: drop.cancelled_in_phase,
+            beforeDraw: drop.cancelled_in_phase !== 'settling',
+          },
+        }),
       };
       const markdown = renderMarkdown(report);
       await saveReport(db, { dropId, report, markdown, html: renderHtml(report, markdown) });

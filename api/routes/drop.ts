@@ -3,8 +3,29 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { actorOf, staffAuth } from '../auth';
 import { ApiError, parseInput as parse } from '../errors';
-import { controlSchema, dropIdParam, extendSchema, issuePassesSchema, launchDropSchema } from '../schemas';
-import { controlDrop, getDropView, getReport, launchDrop, type DropControl } from '../../src/services/drop/drops';
+import {
+  cancelDropSchema,
+  changeWindowsSchema,
+  controlSchema,
+  dropIdParam,
+  extendSchema,
+  issuePassesSchema,
+  launchDropSchema,
+  listDropsQuerySchema,
+  nodeParams,
+  restockSchema,
+} from '../schemas';
+import {
+  cancelDrop,
+  changeOrderWindows,
+  controlDrop,
+  getDropView,
+  getReport,
+  launchDrop,
+  listDropSummaries,
+  restockDropNode,
+  type DropControl,
+} from '../../src/services/drop/drops';
 import { drawRecordChunks } from '../../src/services/draw/draw-record';
 import { issuePasses } from '../../src/services/registration/registration';
 import type { ServiceDeps } from '../../src/services/deps';
@@ -37,6 +58,28 @@ export function dropRoutes(deps: ServiceDeps): Router {
       res.json(await controlDrop(deps, actorOf(res), dropId, action, { reasonCode, reason }, seconds));
     });
   }
+
+  r.get('/v1/drops', staff, async (req, res) => {
+    res.json(await listDropSummaries(deps, parse(listDropsQuerySchema, req.query)));
+  });
+
+  r.post('/v1/drops/:dropId/cancel', ops, async (req, res) => {
+    const { dropId } = parse(dropIdParam, req.params);
+    const { reasonCode, reason } = parse(cancelDropSchema, req.body);
+    res.json(await cancelDrop(deps, actorOf(res), dropId, { reasonCode: reasonCode!, reason: reason! }));
+  });
+
+  r.post('/v1/drops/:dropId/nodes/:nodeId/restock', ops, async (req, res) => {
+    const { dropId, nodeId } = parse(nodeParams, req.params);
+    const { units, reasonCode, reason } = parse(restockSchema, req.body);
+    res.json(await restockDropNode(deps, actorOf(res), dropId, nodeId, units, { reasonCode, reason }));
+  });
+
+  r.post('/v1/drops/:dropId/windows', ops, async (req, res) => {
+    const { dropId } = parse(dropIdParam, req.params);
+    const { paymentSeconds, pickupSeconds, reasonCode, reason } = parse(changeWindowsSchema, req.body);
+    res.json(await changeOrderWindows(deps, actorOf(res), dropId, { paymentSeconds, pickupSeconds }, { reasonCode, reason }));
+  });
 
   r.post('/v1/drops/:dropId/passes', ops, async (req, res) => {
     const { dropId } = parse(dropIdParam, req.params);

@@ -29,6 +29,16 @@ export interface DropsTable {
   registration_closes_at: Timestamp | null;
   /** The next ranking position a waitlist promotion looks at. */
   waitlist_cursor: Generated<number>;
+  /** Set once ops cancel the drop: from then on nobody is promoted and no entry is taken. */
+  cancelled_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  cancel_reason_code: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The phase the drop was in when cancelled (before the draw, or settling). */
+  cancelled_in_phase: ColumnType<string | null, string | null | undefined, string | null>;
+  /** `{ [region]: { opensAt?, closesAt? } }` (ISO 8601); null: every region follows the drop's window. */
+  region_windows: ColumnType<Record<string, { opensAt?: string; closesAt?: string }> | null, string | null | undefined, string | null>;
+  /** The pay and pickup windows as ops last changed them (seconds); null: the launch's. */
+  payment_seconds: ColumnType<number | null, number | null | undefined, number | null>;
+  pickup_seconds: ColumnType<number | null, number | null | undefined, number | null>;
   created_at: Generated<Date>;
   updated_at: Generated<Date>;
 }
@@ -213,6 +223,15 @@ export interface ReportsTable {
   created_at: Generated<Date>;
 }
 
+/** One ops restock of a node: written once per request, so a retry adds no stock twice. */
+export interface DropRestocksTable {
+  drop_id: string;
+  restock_id: string;
+  node_id: string;
+  units: number;
+  at: Generated<Date>;
+}
+
 export interface StaffTable {
   staff_id: string;
   name: string;
@@ -264,6 +283,7 @@ export interface Database {
   reports: ReportsTable;
   staff: StaffTable;
   audit_log: AuditLogTable;
+  drop_restocks: DropRestocksTable;
 }
 
 export type DropRow = Selectable<DropsTable>;

@@ -43,6 +43,11 @@ export interface PostMortem {
   timings: { medianSecondsToPay: number | null; medianSecondsToPickup: number | null };
   nodes: Array<{ nodeId: string; region: string; kind: string; stockTotal: number; stockRemaining: number; pickedUp: number; shippedFrom: number }>;
   exceptions: { opened: number; open: number };
+  /**
+   * Set when ops cancelled the drop: why (a reason code: never the staff member's words or name),
+   * when, and whether it was before the draw (no draw ran; the seed stays unrevealed) or after it.
+   */
+  cancellation?: { reasonCode: string | null; at: string | null; inPhase: string | null; beforeDraw: boolean };
 }
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -62,6 +67,12 @@ export function renderMarkdown(r: PostMortem): string {
     '',
     `Generated ${r.generatedAt}.`,
     '',
+    ...(r.cancellation
+      ? [
+          `**Cancelled** ${r.cancellation.beforeDraw ? 'before the draw' : 'after the draw'} (reason: \`${mdText(r.cancellation.reasonCode ?? 'unspecified')}\`)${r.cancellation.at ? ` at ${r.cancellation.at}` : ''}.`,
+          '',
+        ]
+      : []),
     '## Outcome',
     '',
     '| measure | value |',
@@ -131,7 +142,7 @@ export function renderHtml(r: PostMortem, markdownTable = renderMarkdown(r)): st
 <html lang="en"><head><meta charset="utf-8"><title>Post-mortem ${esc(r.dropId)}</title>
 <style>body{font-family:system-ui,sans-serif;max-width:760px;margin:2rem auto;padding:0 1rem}pre{white-space:pre-wrap;background:#f5f5f5;padding:1rem}</style>
 </head><body>
-<h1>Post-mortem: ${esc(r.name)}</h1>
+<h1>Post-mortem: ${esc(r.name)}${r.cancellation ? ' (cancelled)' : ''}</h1>
 ${outcomes}
 ${nodes}
 <pre>${esc(markdownTable)}</pre>

@@ -3,6 +3,7 @@ import type { Activities } from '../../activities';
 import { presets } from '../options';
 import type { OrderOutcome, OrderRun } from './order-run';
 import { refund } from './refund';
+import { windowSeconds } from './drop-windows';
 
 const { createPaymentIntent, confirmPayment, cancelPaymentIntent, captureAuthorizedPayment } = proxyActivities<Activities>(presets.provider);
 
@@ -63,7 +64,7 @@ async function payWindow(order: OrderRun): Promise<'paid' | OrderOutcome> {
   const intent = await newIntent();
   order.paymentIntentId = intent.paymentIntentId;
   const { paymentIntentId } = order;
-  const payDeadline = Date.now() + input.paymentSeconds * 1000;
+  const payDeadline = Date.now() + (await windowSeconds(input, 'paymentSeconds')) * 1000;
   await order.moveTo('awaiting_payment', { paymentIntentId, payDeadline });
 
   let confirmed = false;

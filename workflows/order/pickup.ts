@@ -4,6 +4,7 @@ import type { OrderWorkflowInput, OrderWorkflowState } from '../definitions';
 import { presets } from '../options';
 import type { OrderOutcome, OrderRun } from './order-run';
 import { shipByCarrier } from './routing';
+import { windowSeconds } from './drop-windows';
 
 const { reserveCompartment, releaseCompartment, releaseCompartmentUnlessPickedUp } = proxyActivities<Activities>(presets.provider);
 const { issueStoreCredit } = proxyActivities<Activities>(presets.database);
@@ -27,14 +28,15 @@ const MISSED_PICKUP_STEP = {
  */
 export async function pickupPhase(order: OrderRun, nodeId: string): Promise<OrderOutcome> {
   const { input } = order;
-  const pickupDeadline = Date.now() + input.pickupSeconds * 1000;
+  const pickupSeconds = await windowSeconds(input, 'pickupSeconds');
+  const pickupDeadline = Date.now() + pickupSeconds * 1000;
   const { reservationId } = await reserveCompartment({ dropId: input.dropId, orderId: input.orderId, nodeId, expiresAt: pickupDeadline });
   order.saga.add('release compartment', () => releaseCompartment({ nodeId, reservationId }));
   await order.moveTo('awaiting_pickup', { nodeId, compartmentReservationId: reservationId, pickupDeadline });
 
   // The API checked the claim code's signature and expiry before signalling.
   const pickedUpHere = () => order.pickup !== undefined && order.pickup.reservationId === reservationId;
-  await condition(() => pickedUpHere() || order.supportRequest !== undefined, input.pickupSeconds * 1000);
+  await condition(() => pickedUpHere() || order.supportRequest !== undefined, pickupSeconds * 1000);
   if (pickedUpHere() || order.supportRequest?.action === 'mark_picked_up') {
     // The unit left the node: its stock stays taken and the payment stays captured.
     const reason = pickedUpHere() ? 'picked_up_at_locker' : `marked_picked_up_by_support:${order.supportRequest!.actor}`;

@@ -25,6 +25,8 @@ export type IntakeOutcome =
   | { kind: 'replay'; entryId: string; createdAt: Date }
   | { kind: 'key_reused' }
   | { kind: 'closed' }
+  /** The drop is open but the entrant's region is outside its own window (launch `regionWindows`). */
+  | { kind: 'region_closed' }
   | { kind: 'pass_used' }
   /** The phone is on another identity's entry: refused, and that entry is never named (README, phone policy). */
   | { kind: 'phone_used' };
@@ -98,12 +100,16 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
       SELECT * FROM json_to_recordset(${escapeLiteral(JSON.stringify(rows))}::json)
         AS x(d text, e text, i text, ph text, t text, w int, r text, p text, m text, f text, k text, q text)
     ), open AS (
-      SELECT drop_id FROM drops
+      SELECT drop_id, region_windows FROM drops
       WHERE drop_id IN (SELECT DISTINCT d FROM input) AND phase = 'registration' AND registration_closes_at > now()
+    ), region_shut AS (
+      -- An open drop, but the entrant's region has its own window and now is outside it.
+      SELECT input.e FROM input JOIN open ON open.drop_id = input.d, LATERAL (SELECT open.region_windows -> input.r AS rw) x
+      WHERE x.rw IS NOT NULL AND ((x.rw ->> 'opensAt')::timestamptz > now() OR (x.rw ->> 'closesAt')::timestamptz <= now())
     ), ins AS (
       INSERT INTO entries (drop_id, entry_id, identity_hash, phone_hash, tier, weight, region, pass_id, idempotency_key_hash, request_hash)
       SELECT d, e, decode(i, 'hex'), decode(ph, 'hex'), t, w, r, p, decode(k, 'hex'), decode(q, 'hex')
-      FROM input WHERE d IN (SELECT drop_id FROM open) ORDER BY d, i
+      FROM input WHERE d IN (SELECT drop_id FROM open) AND e NOT IN (SELECT e FROM region_shut) ORDER BY d, i
       ON CONFLICT DO NOTHING
       RETURNING drop_id, entry_id
     ), contacts AS (
@@ -116,13 +122,14 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
     ), prior AS (${PRIOR_ENTRIES('missed')}
     )
     SELECT (SELECT json_agg(entry_id) FROM ins) AS created, (SELECT json_agg(drop_id) FROM open) AS open, now() AS at,
-      (SELECT ${EXISTING_AS_JSON} FROM prior) AS found`;
+      (SELECT ${EXISTING_AS_JSON} FROM prior) AS found, (SELECT json_agg(e) FROM region_shut) AS region_shut`;
   const results = (await poolOf(db).query(query)) as unknown as Array<{
-    rows: Array<{ created: string[] | null; open: string[] | null; at: Date; found: Existing[] | null }>;
+    rows: Array<{ created: string[] | null; open: string[] | null; at: Date; found: Existing[] | null; region_shut: string[] | null }>;
   }>;
   const written = results[1]!.rows[0]!;
   const created = new Set(written.created ?? []);
   const open = new Set(written.open ?? []);
+  const regionShut = new Set(written.region_shut ?? []);
   const at = written.at;
 
   const byIdentity = new Map<string, Existing>();
@@ -160,6 +167,7 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
       }
     }
     if (!open.has(it.dropId)) return { kind: 'closed' };
+    if (regionShut.has(it.entryId)) return { kind: 'region_closed' };
     // Only the same e-mail identity is answered with its entry; an unverified phone never names another's.
     const same = byIdentity.get(`${it.dropId}\n${it.identityHash}`);
     if (same) return { kind: 'duplicate', entryId: same.e, createdAt: new Date(same.at) };

@@ -170,3 +170,16 @@ export async function listOrdersWithLabelRequests(db: Q, dropId: string, afterOr
     .limit(limit)
     .execute();
 }
+
+/** Orders of the drop not yet final, a page at a time in order id order (after `afterOrderId`). */
+export async function listOpenOrders(db: Q, dropId: string, afterOrderId: string, limit: number): Promise<Array<{ order_id: string; entry_id: string }>> {
+  return db
+    .selectFrom('orders')
+    .select(['order_id', 'entry_id'])
+    .where('drop_id', '=', dropId)
+    .where('state', 'not in', FINAL_ORDER_STATES)
+    .where('order_id', '>', afterOrderId)
+    .orderBy('order_id')
+    .limit(limit)
+    .execute();
+}

@@ -18,6 +18,8 @@ export interface Promotion {
  * (the ranking without its winners), in draw order. Exactly once per replaced order: a retry
  * returns the promotion it already made. The drop row is locked, so two promotions never pick
  * the same entrant. The new order row and its telemetry event are written in the same transaction.
+ * In a cancelled drop nobody is promoted: the cancellation locks the same row, so a promotion
+ * either commits before it (and the cancellation then reaches its order) or promotes nobody.
  */
 export async function promoteNext(
   db: Q,
@@ -26,9 +28,11 @@ export async function promoteNext(
   order: Omit<NewOrder, 'order_id' | 'entry_id' | 'region' | 'drop_id' | 'state' | 'state_seq'>,
 ): Promise<Promotion> {
   return db.transaction().execute(async (trx) => {
-    const drop = await trx.selectFrom('drops').select('waitlist_cursor').where('drop_id', '=', dropId).forUpdate().executeTakeFirstOrThrow();
+    const drop = await trx.selectFrom('drops').select(['waitlist_cursor', 'cancelled_at']).where('drop_id', '=', dropId).forUpdate().executeTakeFirstOrThrow();
     const done = await found(trx, dropId, replacesOrderId);
     if (done) return done;
+    // A cancelled drop promotes nobody (and records no promotion): its units are not offered on.
+    if (drop.cancelled_at !== null) return { entryId: null, region: null, orderId: null, position: null };
 
     const draw = await trx.selectFrom('draws').select(['chunk_size', 'chunks']).where('drop_id', '=', dropId).executeTakeFirstOrThrow();
     let cursor = drop.waitlist_cursor;

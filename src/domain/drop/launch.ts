@@ -83,6 +83,21 @@ export const launchDropSchema = z
      * drop launched before the field existed relaunches with the same spec.
      */
     phoneCountry: z.string().refine(isPhoneCountry, 'an upper-case ISO 3166-1 alpha-2 country code, e.g. "US"').optional(),
+    /**
+     * A scheduled launch (ISO 8601, in the future): the commitment is published at `announceAt`
+     * (absent: at once) and registration opens at `registrationOpensAt` (absent: at the announce);
+     * `windows.registrationSeconds` counts from the opening.
+     */
+    announceAt: z.iso.datetime({ offset: true }).optional(),
+    registrationOpensAt: z.iso.datetime({ offset: true }).optional(),
+    /**
+     * Per-region registration windows (ISO 8601): an entry from a listed region is accepted only
+     * from its `opensAt` and before its `closesAt`, inside the drop's own window; the draw still
+     * freezes the list at the drop's close. Regions not listed follow the drop's window.
+     */
+    regionWindows: z
+      .record(region, z.strictObject({ opensAt: z.iso.datetime({ offset: true }).optional(), closesAt: z.iso.datetime({ offset: true }).optional() }))
+      .optional(),
   })
   .strict()
   .superRefine((d, ctx) => {
@@ -104,6 +119,14 @@ export const launchDropSchema = z
     }
     const ids = new Set(d.nodes.map((n) => n.nodeId));
     if (ids.size !== d.nodes.length) ctx.addIssue({ code: 'custom', path: ['nodes'], message: 'node ids must be unique' });
+    if (d.announceAt && d.registrationOpensAt && Date.parse(d.registrationOpensAt) < Date.parse(d.announceAt)) {
+      ctx.addIssue({ code: 'custom', path: ['registrationOpensAt'], message: 'registration cannot open before the announce (announceAt)' });
+    }
+    for (const [name, w] of Object.entries(d.regionWindows ?? {})) {
+      if (w.opensAt && w.closesAt && Date.parse(w.closesAt) <= Date.parse(w.opensAt)) {
+        ctx.addIssue({ code: 'custom', path: ['regionWindows', name, 'closesAt'], message: 'closesAt must be after opensAt' });
+      }
+    }
     const stock = d.nodes.reduce((s, n) => s + n.stock, 0);
     if (stock < d.units) ctx.addIssue({ code: 'custom', path: ['units'], message: `units (${d.units}) exceed the nodes' stock (${stock})` });
   });
@@ -112,4 +135,30 @@ export type LaunchDrop = z.infer<typeof launchDropSchema>;
 /** The country a drop reads national phone numbers in. */
 export function phoneCountryOf(spec: { phoneCountry?: string }): PhoneCountry {
   return spec.phoneCountry !== undefined && isPhoneCountry(spec.phoneCountry) ? spec.phoneCountry : DEFAULT_PHONE_COUNTRY;
+}
+
+/**
+ * A scheduled launch's times as epoch ms, or undefined for an immediate launch; `now` is the
+ * launch's time. Absent announceAt: announced at once; absent registrationOpensAt: opens at the announce.
+ */
+export function scheduleOf(
+  spec: Pick<LaunchDrop, 'announceAt' | 'registrationOpensAt'>,
+  now: number,
+): { announceAt: number; registrationOpensAt: number } | undefined {
+  if (spec.announceAt === undefined && spec.registrationOpensAt === undefined) return undefined;
+  const announceAt = spec.announceAt === undefined ? now : Date.parse(spec.announceAt);
+  return { announceAt, registrationOpensAt: spec.registrationOpensAt === undefined ? announceAt : Date.parse(spec.registrationOpensAt) };
+}
+
+/**
+ * Checks a new launch's times against `now` (only when the drop is created: a retry of the same
+ * launch after its announce is still the same launch). Returns the problems, as zod-style issues.
+ */
+export function scheduleProblems(spec: Pick<LaunchDrop, 'announceAt' | 'registrationOpensAt'>, now: number): Array<{ path: string; message: string }> {
+  const problems: Array<{ path: string; message: string }> = [];
+  for (const field of ['announceAt', 'registrationOpensAt'] as const) {
+    const at = spec[field];
+    if (at !== undefined && Date.parse(at) <= now) problems.push({ path: field, message: `${field} must be in the future` });
+  }
+  return problems;
 }

@@ -127,6 +127,8 @@ export async function register(
       throw conflict('phone_already_used', 'this phone number is already on an entry under another e-mail address; you can enter without it');
     case 'closed':
       throw conflict('registration_closed', 'this drop is not taking registrations now');
+    case 'region_closed':
+      throw conflict('region_closed', `registration is not open for region ${body.region} now`);
   }
 }
 

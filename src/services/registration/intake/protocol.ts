@@ -12,6 +12,7 @@ export type ThreadOutcome =
   | { kind: 'replay'; entryId: string; createdAt: string; receiptSecret: string }
   | { kind: 'key_reused' }
   | { kind: 'closed' }
+  | { kind: 'region_closed' }
   | { kind: 'pass_used' }
   | { kind: 'phone_used' };
 
