@@ -34,14 +34,19 @@ const orderState = enumOf<OrderState>({
 });
 const dropPhase = enumOf<DropPhase>({
   scheduled: true,
+  announced: true,
   registration: true,
   paused: true,
   allocating: true,
   settling: true,
   post_mortem_pending: true,
   completed: true,
+  cancelling: true,
+  cancelled: true,
 });
 const dropWorkflowPhase = enumOf<DropWorkflowPhase>({
+  scheduled: true,
+  announced: true,
   announcing: true,
   registration: true,
   paused: true,
@@ -49,6 +54,8 @@ const dropWorkflowPhase = enumOf<DropWorkflowPhase>({
   settling: true,
   post_mortem_pending: true,
   completed: true,
+  cancelling: true,
+  cancelled: true,
 });
 
 const int = () => z.number().int();
@@ -85,6 +92,10 @@ export const dropViewSchema = z
     registration: z.object({ opensAt: time().nullable(), closesAt: time().nullable() }),
     counts: z.object({ entries: int(), orders: z.partialRecord(orderState, int()).describe('orders per state; states with none are absent') }),
     nodes: z.array(z.object({ nodeId: z.string(), region: z.string(), kind: z.enum(['locker', 'popup']), stockTotal: int(), stockRemaining: int() })),
+    cancelled: z
+      .object({ at: time().nullable(), reasonCode: z.string().nullable(), inPhase: z.string().nullable() })
+      .nullable()
+      .describe('set once ops cancelled the drop: when, the reason code and the phase it was in'),
     workflowId: z.string().describe("the drop workflow's id in Temporal"),
     links: z.object({ workflow: z.string().nullable().describe('the drop workflow in the Temporal UI (null: DROPS_TEMPORAL_UI_URL not set)') }),
   })
@@ -277,3 +288,30 @@ export const auditPageSchema = z
     nextCursor: z.string().nullable().describe('the next (older) page: pass as `cursor`'),
   })
   .register(components, { id: 'AuditPage' });
+
+/** `POST /v1/drops/{dropId}/nodes/{nodeId}/restock`. */
+export const restockOutcomeSchema = z.object({
+  nodeId: z.string(),
+  units: int(),
+  promotedEntryIds: z.array(z.string()).describe('entries promoted from the waitlist, in draw order (fewer than units when it ran out)'),
+});
+
+/** `GET /v1/drops`: one page of drop summaries, newest first. */
+export const dropListSchema = z
+  .object({
+    drops: z.array(
+      z.object({
+        dropId: z.string(),
+        name: z.string(),
+        phase: dropPhase,
+        units: int(),
+        priceCents: cents(),
+        currency: z.string(),
+        registration: z.object({ opensAt: time().nullable(), closesAt: time().nullable() }),
+        cancelled: z.object({ at: time().nullable(), reasonCode: z.string().nullable() }).nullable(),
+        createdAt: time(),
+      }),
+    ),
+    nextCursor: z.string().nullable().describe('the next (older) page: pass as `cursor`'),
+  })
+  .register(components, { id: 'DropList' });

@@ -132,7 +132,10 @@ describe('the HTTP API against real Postgres and Temporal', () => {
 
   describe('support and webhooks', () => {
     it('answers 404 for an unknown order and 400 for an unknown action', async () => {
-      const unknown = await stack.api.call('POST', '/v1/orders/ord_nope/resolve', { as: 'support', body: { action: 'refund', reasonCode: 'entrant_request', reason: 'asked at the desk' } });
+      const unknown = await stack.api.call('POST', '/v1/orders/ord_nope/resolve', {
+        as: 'support',
+        body: { action: 'refund', reasonCode: 'entrant_request', reason: 'asked at the desk' },
+      });
       expect(unknown.status).toBe(404);
       const badAction = await stack.api.call('POST', '/v1/orders/ord_nope/resolve', { as: 'support', body: { action: 'teleport' } });
       expect(badAction.status).toBe(400);

@@ -117,7 +117,10 @@ describe('text Postgres cannot store, and reserved keys', () => {
   });
 
   it('a NUL in a support note is 400 naming it', async () => {
-    const res = await stack.api.call('POST', '/v1/orders/ord_none/resolve', { as: 'support', body: { action: 'refund', reasonCode: 'entrant_request', note: 'called\u0000 them' } });
+    const res = await stack.api.call('POST', '/v1/orders/ord_none/resolve', {
+      as: 'support',
+      body: { action: 'refund', reasonCode: 'entrant_request', note: 'called\u0000 them' },
+    });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'note' })]);
   });
