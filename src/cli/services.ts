@@ -71,6 +71,8 @@ export async function runApi(opts: { benchNoopRoute?: boolean; intakeOptions?: P
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     secrets,
     payments: paymentProviderFromConfig(config),
+    temporalUiUrl: config.DROPS_TEMPORAL_UI_URL ?? null,
+    temporalNamespace: config.TEMPORAL_NAMESPACE,
     ...opts,
   });
   await new Promise<void>((resolve, reject) => {

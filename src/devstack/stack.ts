@@ -193,6 +193,8 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       taskQueue,
       secrets,
       payments: new SimulatedPaymentAdapter(providerUrl, { timeoutMs: opts.providerTimeoutMs }),
+      temporalUiUrl: config.DROPS_TEMPORAL_UI_URL ?? temporalUiUrl,
+      temporalNamespace: 'default',
     });
     onStop('the intake', () => app.closeIntake());
     const apiPort = opts.apiPort ?? 8080;

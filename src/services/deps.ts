@@ -13,4 +13,8 @@ export interface ServiceDeps {
   intake: EntryIntakeQueue;
   /** authorize_at_entry: the hold on the entrant's card is placed at registration. */
   payments: PaymentProvider;
+  /** The Temporal web UI's base URL (DROPS_TEMPORAL_UI_URL, or the dev server's): support views link workflows there; null/absent: no links. */
+  temporalUiUrl?: string | null;
+  /** The Temporal namespace the workflows run in (for the UI links; default `default`). */
+  temporalNamespace?: string;
 }
