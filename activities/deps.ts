@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { OpsWebhook } from '../src/config';
 import type { Db } from '../src/db/connection';
 import type { CarrierProvider, LockerProvider, PaymentProvider } from '../src/integrations/providers';
 
@@ -21,4 +22,6 @@ export interface ActivityDeps {
    * 300). Recording histories sets it low so the drop loops, and continues as new, in minutes.
    */
   settleWaitCapSeconds?: number;
+  /** Where SLA escalations are POSTed (DROPS_OPS_WEBHOOK_URL/SECRET); null or absent: recorded, not sent. */
+  opsWebhook?: OpsWebhook | null;
 }

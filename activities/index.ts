@@ -6,6 +6,7 @@ import { createOrderActivities } from './order/order-activities';
 import { createPaymentActivities } from './payment/payment-activities';
 import { createPickupActivities } from './pickup/pickup-activities';
 import { createReportingActivities } from './reporting/reporting-activities';
+import { createSupportActivities } from './support/support-activities';
 
 export type { ActivityDeps } from './deps';
 
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createFulfillmentActivities(deps),
     ...createPickupActivities(deps),
     ...createReportingActivities(deps),
+    ...createSupportActivities(deps),
   };
 }
 

@@ -3,6 +3,7 @@ import { RESOLVE_ACTIONS } from '../workflows/definitions';
 import { slug } from '../src/domain/drop/launch';
 import { DROP_PHASES } from '../src/domain/drop/phases';
 import { REASON_CODES, STAFF_ID } from '../src/domain/staff/staff';
+import { EXCEPTION_RESOLUTIONS } from '../src/domain/support/exception-kinds';
 
 /** The launch and registration bodies are the domain's; the API validates with them. */
 export { launchDropSchema, type LaunchDrop } from '../src/domain/drop/launch';
@@ -126,3 +127,32 @@ export const listDropsQuerySchema = z.strictObject({
 });
 
 export const nodeParams = z.object({ dropId: slug, nodeId: slug });
+/** `GET /v1/exceptions`: filters and keyset paging (`cursor` from the previous page's `nextCursor`). */
+export const exceptionsQuerySchema = z.strictObject({
+  dropId: slug.optional(),
+  kind: z
+    .string()
+    .regex(/^[a-z_]{1,64}$/)
+    .optional(),
+  status: z.enum(['open', 'resolved', 'all']).default('open'),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+  /** A staff id, `me` (the caller) or `none` (nobody's). */
+  assignee: z.union([z.string().regex(STAFF_ID), z.enum(['me', 'none'])]).optional(),
+  cursor: z.string().min(1).max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+/** `POST /v1/exceptions/:exceptionId/claim`: `force` takes it over from whoever has it. */
+export const claimExceptionSchema = z.strictObject({ force: z.boolean().optional(), ...reasonFields }).default({});
+
+/** `POST /v1/exceptions/:exceptionId/assign`. */
+export const assignExceptionSchema = z.strictObject({ staffId: z.string().regex(STAFF_ID), ...reasonFields });
+
+/** `POST /v1/exceptions/:exceptionId/resolve`: what was done, and why (both required). */
+export const resolveExceptionSchema = z
+  .strictObject({ resolution: z.enum(EXCEPTION_RESOLUTIONS), ...reasonFields })
+  .superRefine((body, ctx) => requireReason(body, ctx, 'resolving an exception'))
+  .transform((b) => ({ ...b, reasonCode: b.reasonCode!, reason: b.reason! }));

@@ -24,7 +24,7 @@ export const storableQuery: RequestHandler = (req, _res, next) => {
 };
 
 /** The path parameters our routes use; a router made by `apiRouter` checks each one it matches. */
-const PATH_PARAMS = ['dropId', 'entryId', 'orderId', 'nodeId'] as const;
+const PATH_PARAMS = ['dropId', 'entryId', 'orderId', 'nodeId', 'exceptionId'] as const;
 
 /**
  * Checks every path parameter before its route runs. Express keeps `param` handlers per router,

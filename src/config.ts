@@ -37,12 +37,21 @@ const configSchema = z.object({
    * fragment (`#payment_intent=…&client_secret=…`, read by the page's script), never the query string.
    */
   DROPS_PAY_PAGE_URL: z.string().url().optional(),
-  /** The Temporal web UI (e.g. http://127.0.0.1:8233): drop views link to their workflow there; unset, no links. */
+  /** The Temporal web UI (e.g. http://127.0.0.1:8233): drop and order views link to their workflows there; unset, no links. */
   DROPS_TEMPORAL_UI_URL: z.string().url().optional(),
   /** `drops simulators`: the port the provider SIMULATORS listen on. */
   SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(9090),
   /** A prebuilt workflow bundle (a file path): the worker starts without webpack. */
   DROPS_WORKFLOW_BUNDLE: z.string().min(1).optional(),
+  /**
+   * Where the worker POSTs an exception's SLA escalation (signed like provider webhooks:
+   * `x-drops-signature: t=<unix>,v1=<HMAC-SHA256(secret, "<t>.<body>")>`). Unset: escalations are
+   * recorded (exceptions.escalated_at, an event) and no webhook is sent. The secret is required with the URL.
+   */
+  DROPS_OPS_WEBHOOK_URL: z.string().url().optional(),
+  DROPS_OPS_WEBHOOK_SECRET: z.string().min(16).optional(),
+  /** How often the SLA escalation workflow looks for exceptions past their deadline, in seconds. */
+  DROPS_SLA_ESCALATION_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 });
 
 export type EnvConfig = z.infer<typeof configSchema>;
@@ -100,6 +109,18 @@ export type ToolingConfig = z.infer<typeof toolingSchema>;
 
 export function readToolingConfig(env: NodeJS.ProcessEnv = process.env): ToolingConfig {
   return parseEnv(toolingSchema, env);
+}
+
+/** The ops webhook SLA escalations are sent to: null when no URL is set; a URL without its secret is an error. */
+export interface OpsWebhook {
+  url: string;
+  secret: string;
+}
+
+export function opsWebhookFromConfig(config: EnvConfig): OpsWebhook | null {
+  if (!config.DROPS_OPS_WEBHOOK_URL) return null;
+  if (!config.DROPS_OPS_WEBHOOK_SECRET) throw new Error('missing secrets: DROPS_OPS_WEBHOOK_SECRET (required with DROPS_OPS_WEBHOOK_URL)');
+  return { url: config.DROPS_OPS_WEBHOOK_URL, secret: config.DROPS_OPS_WEBHOOK_SECRET };
 }
 
 /**

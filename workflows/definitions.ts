@@ -262,3 +262,14 @@ export function allowedResolveActions(state: OrderWorkflowState): readonly Resol
       return [];
   }
 }
+
+// ---- support: SLA escalation ----------------------------------------------------------------------
+
+/** One escalation workflow per task queue (so stacks sharing a Temporal server each sweep their own database). */
+export const slaEscalationWorkflowId = (taskQueue: string): string => `sla-escalation:${taskQueue}`;
+export const SLA_ESCALATION_WORKFLOW_TYPE = 'slaEscalationWorkflow';
+
+export interface SlaEscalationInput {
+  /** Seconds between two sweeps for exceptions past their SLA deadline. */
+  intervalSeconds: number;
+}

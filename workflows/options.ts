@@ -32,4 +32,12 @@ export const presets = {
     heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
   },
+  /**
+   * The ops webhook of an SLA escalation: any failure (a non-2xx, no answer) is sent again with
+   * backoff; after the last attempt the escalation stays in the outbox and the next sweep tries again.
+   */
+  opsWebhook: {
+    startToCloseTimeout: '15 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 6 },
+  },
 } satisfies Record<string, ActivityOptions>;

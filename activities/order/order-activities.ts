@@ -22,6 +22,7 @@ import {
   type PaymentMode,
 } from '../../workflows/definitions';
 import type { ActivityDeps } from '../deps';
+import type { ExceptionKind } from '../../src/domain/support/exception-kinds';
 
 /** The parts of a drop's launch request its orders follow. */
 interface OrderTerms {
@@ -267,7 +268,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
       }
     },
 
-    async openOrderException(input: { dropId: string; orderId: string; kind: string; detail: string; slaMinutes: number }) {
+    async openOrderException(input: { dropId: string; orderId: string; kind: ExceptionKind; detail: string; slaMinutes: number }) {
       await openException(db, input);
     },
 

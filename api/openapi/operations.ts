@@ -9,6 +9,10 @@ import {
   launchDropSchema,
   controlSchema,
   auditQuerySchema,
+  assignExceptionSchema,
+  claimExceptionSchema,
+  exceptionsQuerySchema,
+  resolveExceptionSchema,
   cancelDropSchema,
   changeWindowsSchema,
   listDropsQuerySchema,
@@ -28,6 +32,8 @@ import {
   entryAuthorizationSchema,
   entryStatusSchema,
   exceptionsListSchema,
+  supportExceptionSchema,
+  supportOrderViewSchema,
   healthSchema,
   orderStatusSchema,
   passesSchema,
@@ -76,6 +82,12 @@ const staff: Role[] = ['ops', 'support', 'admin'];
 
 const entryIdParam = dropIdParam.extend({ entryId: z.string().min(1).describe('from the receipt') });
 const orderIdParam = z.object({ orderId: z.string().min(1) });
+const exceptionIdParam = z.object({
+  exceptionId: z
+    .string()
+    .regex(/^[1-9][0-9]{0,14}$/)
+    .describe('from the queue'),
+});
 const receiptSecretHeader = z.object({ 'x-receipt-secret': z.string().describe("the receipt's secret (never in the query string)") });
 /** Services that read Postgres and may find it down. */
 const DB: ErrorCode[] = ['database_unavailable'];
@@ -277,10 +289,46 @@ export const OPERATIONS: readonly Operation[] = [
     method: 'get',
     path: '/v1/exceptions',
     tag: 'support',
-    summary: "Support's queue: the open exceptions, the nearest SLA deadline first",
+    summary: "Support's queue: exceptions filtered by drop, kind, status, overdue and assignee, the nearest SLA deadline first, keyset-paged",
     roles: staff,
-    responses: { 200: { description: 'the queue', schema: exceptionsListSchema } },
-    errors: ['invalid_request', ...DB],
+    query: exceptionsQuerySchema,
+    responses: { 200: { description: 'a page of the queue', schema: exceptionsListSchema } },
+    errors: ['invalid_request', 'invalid_cursor', ...DB],
+  },
+  ...(['claim', 'assign', 'resolve'] as const).map((verb): Operation => ({
+    id: `${verb}Exception`,
+    method: 'post',
+    path: `/v1/exceptions/{exceptionId}/${verb}`,
+    tag: 'support',
+    summary: {
+      claim: 'Take an exception (force: from whoever has it)',
+      assign: 'Give an exception to an active staff member',
+      resolve: 'Close an exception that nothing waits on, with a resolution and a reason',
+    }[verb],
+    roles: staff,
+    params: exceptionIdParam,
+    body: { claim: claimExceptionSchema, assign: assignExceptionSchema, resolve: resolveExceptionSchema }[verb],
+    responses: { 200: { description: 'the exception after the action', schema: supportExceptionSchema } },
+    errors: [
+      'exception_not_found',
+      'exception_resolved',
+      ...(verb === 'claim' ? (['exception_claimed'] as const) : []),
+      ...(verb === 'assign' ? (['staff_not_assignable'] as const) : []),
+      ...(verb === 'resolve' ? (['resolve_with_order_action'] as const) : []),
+      ...DB,
+    ],
+  })),
+  {
+    id: 'getOrder',
+    method: 'get',
+    path: '/v1/orders/{orderId}',
+    tag: 'support',
+    summary:
+      'The whole order: state timeline, payment, route, claim code status (never the code), exceptions, audit entries, allowed actions, Temporal UI links',
+    roles: staff,
+    params: orderIdParam,
+    responses: { 200: { description: 'the order', schema: supportOrderViewSchema } },
+    errors: ['order_not_found', ...DB],
   },
   {
     id: 'resolveOrder',

@@ -246,14 +246,32 @@ export const supportExceptionSchema = z
     exceptionId: int(),
     dropId: z.string(),
     orderId: z.string().nullable(),
-    kind: z.string().describe('e.g. payment_disputed, claim_code_rejected, stray_label, unplaced_provider_event'),
+    kind: z.string().describe('e.g. compensation_failed, refund_blocked_by_dispute, claim_code_rejected, stray_label, unplaced_provider_event'),
     detail: z.string(),
+    status: z.enum(['open', 'resolved']),
     slaDeadline: time(),
     createdAt: time(),
+    overdue: z.boolean().describe('open after its SLA deadline, or resolved after it'),
+    assignedTo: z.string().nullable().describe('the staff id working it'),
+    claimedAt: time().nullable(),
+    escalatedAt: time().nullable().describe('when the SLA escalation happened (once)'),
+    resolution: z.string().nullable(),
+    resolvedAt: time().nullable(),
+    resolvedBy: z.string().nullable().describe("the staff id that resolved it through the queue (null: the order's workflow or a provider event did)"),
+    resolutionReasonCode: z.string().nullable(),
+    closes: z
+      .union([
+        z.object({ by: z.literal('order_action'), action: z.enum(['retry_compensation', 'close_without_refund']) }),
+        z.object({ by: z.literal('resolve') }),
+      ])
+      .describe("how it closes: the order's resolve action, or POST /v1/exceptions/{exceptionId}/resolve"),
   })
   .register(components, { id: 'SupportException' });
 
-export const exceptionsListSchema = z.object({ exceptions: z.array(supportExceptionSchema).describe('open ones, the nearest SLA deadline first') });
+export const exceptionsListSchema = z.object({
+  exceptions: z.array(supportExceptionSchema).describe('the nearest SLA deadline first'),
+  nextCursor: z.string().nullable().describe('the next page: pass as `cursor`'),
+});
 
 export const orderStatusSchema = z.object({ orderId: z.string(), state: orderState });
 
@@ -315,3 +333,51 @@ export const dropListSchema = z
     nextCursor: z.string().nullable().describe('the next (older) page: pass as `cursor`'),
   })
   .register(components, { id: 'DropList' });
+
+/** `GET /v1/orders/{orderId}`: the whole order for support (never the claim code, pay link or offer code). */
+export const supportOrderViewSchema = z
+  .object({
+    orderId: z.string(),
+    dropId: z.string(),
+    entryId: z.string(),
+    state: orderState,
+    finalReason: z.string().nullable(),
+    region: z.string(),
+    promotedFromOrderId: z.string().nullable(),
+    createdAt: time().nullable(),
+    updatedAt: time().nullable(),
+    timeline: z.array(z.object({ at: time(), kind: z.string(), data: z.record(z.string(), z.unknown()) })).describe('the events table, oldest first'),
+    payment: z.object({
+      paymentIntentId: z.string().nullable(),
+      amountCents: cents(),
+      currency: z.string(),
+      payDeadline: time().nullable(),
+      capturedCents: cents(),
+      refundedCents: cents(),
+      chargedBackCents: cents(),
+      creditCents: cents().nullable(),
+    }),
+    route: z.object({
+      nodeId: z.string().nullable(),
+      fulfillment: z.enum(['pickup', 'ship']).nullable(),
+      compartmentReservationId: z.string().nullable(),
+      carrier: z.string().nullable(),
+      trackingNumber: z.string().nullable(),
+      trackingStatus: z.string().nullable(),
+      labelId: z.string().nullable(),
+      labelCarriersTried: z.array(z.string()),
+    }),
+    claimCode: z
+      .object({ status: z.enum(['issued', 'active', 'used', 'revoked', 'expired']), nodeId: z.string().nullable(), deadline: time() })
+      .nullable()
+      .describe('the status only, never the code'),
+    exceptions: z.array(supportExceptionSchema),
+    audit: auditPageSchema.shape.entries,
+    auditNextCursor: z.string().nullable(),
+    allowedResolveActions: z.array(z.string()).describe('the resolve actions its state allows now'),
+    links: z
+      .object({ orderWorkflow: z.string(), dropWorkflow: z.string() })
+      .nullable()
+      .describe('the workflows in the Temporal UI (null: DROPS_TEMPORAL_UI_URL not set)'),
+  })
+  .register(components, { id: 'SupportOrderView' });

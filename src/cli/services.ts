@@ -2,12 +2,13 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import type { IntakeQueueOptions } from '../services/registration/intake/intake-queue';
-import { readEnvConfig, requireSecrets } from '../config';
+import { opsWebhookFromConfig, readEnvConfig, requireSecrets } from '../config';
 import { createDb, migrateToLatest } from '../db/connection';
 import { paymentProviderFromConfig } from '../integrations/payment-adapters';
 import { carriersFromConfig, lockersFromConfig } from '../integrations/fulfillment-adapters';
 import { ProviderSimulator } from '../simulators/provider-simulator';
 import { createDropWorker } from '../worker/worker';
+import { ensureSlaEscalation } from '../services/support/sla-escalation';
 
 /** Production processes (see docker-compose.yml): configured only by the environment. */
 function requireDatabaseUrl(url: string | undefined): string {
@@ -31,11 +32,13 @@ export async function runWorker(): Promise<number> {
   const payments = check(() => paymentProviderFromConfig(config));
   const carriers = check(() => carriersFromConfig(config));
   const lockers = check(() => lockersFromConfig(config));
+  const opsWebhook = check(() => opsWebhookFromConfig(config));
   if (!config.DROPS_CLAIM_SECRET) problems.push('missing secrets: DROPS_CLAIM_SECRET');
-  if (!databaseUrl || !payments || !carriers || !lockers || !config.DROPS_CLAIM_SECRET) throw new Error(problems.join('; '));
+  if (!databaseUrl || !payments || !carriers || !lockers || opsWebhook === undefined || !config.DROPS_CLAIM_SECRET) throw new Error(problems.join('; '));
   const db = createDb(databaseUrl);
   await migrateToLatest(db);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const client = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const worker = await createDropWorker({
     connection: await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }),
     namespace: config.TEMPORAL_NAMESPACE,
@@ -44,14 +47,17 @@ export async function runWorker(): Promise<number> {
     ...(config.DROPS_WORKFLOW_BUNDLE ? { workflowBundle: { codePath: config.DROPS_WORKFLOW_BUNDLE } } : {}),
     deps: {
       db,
-      temporal: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }),
+      temporal: client,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       payments,
       carriers,
       lockers,
       claimSecret: config.DROPS_CLAIM_SECRET,
+      opsWebhook,
     },
   });
+  // Every worker starts it; the fixed id keeps it to one per task queue.
+  await ensureSlaEscalation(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalSeconds: config.DROPS_SLA_ESCALATION_INTERVAL_SECONDS });
   await worker.run();
   return 0;
 }

@@ -198,6 +198,16 @@ export interface ExceptionsTable {
   created_at: Generated<Date>;
   resolved_at: Timestamp | null;
   dedupe_key: string | null;
+  /** The staff member working it (claim or assign). */
+  assigned_to: string | null;
+  claimed_at: Timestamp | null;
+  /** Set once, when the SLA passed with the exception still open. */
+  escalated_at: Timestamp | null;
+  /** The ops webhook about the escalation was answered 2xx (the outbox mark). */
+  escalation_notified_at: Timestamp | null;
+  /** The staff member who resolved it through the queue (null: the workflow or a provider event did). */
+  resolved_by: string | null;
+  resolution_reason_code: string | null;
 }
 
 export interface EventsTable {

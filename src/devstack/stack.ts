@@ -3,7 +3,7 @@ import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporal
 import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { createApp } from '../../api/app';
-import { readEnvConfig, readToolingConfig } from '../config';
+import { opsWebhookFromConfig, readEnvConfig, readToolingConfig, type OpsWebhook } from '../config';
 import { createDb, migrateToLatest, type Db } from '../db/connection';
 import { SimulatedCarrierAdapter, SimulatedLockerAdapter, SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
 import { ProviderSimulator, SIMULATED_CARRIERS, type ProviderSimulatorOptions } from '../simulators/provider-simulator';
@@ -13,6 +13,7 @@ import { loadOrCreateDevSecrets, type DevSecrets } from './secrets';
 import { installStaffKey } from '../services/staff/staff';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal';
 import { withDeadline } from '../lib/poll';
+import { ensureSlaEscalation } from '../services/support/sla-escalation';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 
@@ -51,6 +52,12 @@ export interface StackOptions {
    * the benchmarks). false: the caller handles the signals itself (`drops dev`).
    */
   stopOnSignals?: boolean;
+  /**
+   * The SLA escalation workflow this stack's worker runs (started with the worker, terminated
+   * at stop): its sweep interval (default DROPS_SLA_ESCALATION_INTERVAL_SECONDS, 60) and the ops
+   * webhook (default DROPS_OPS_WEBHOOK_URL/SECRET; null: recorded, not sent). false: not started.
+   */
+  slaEscalation?: { intervalSeconds?: number; opsWebhook?: OpsWebhook | null } | false;
 }
 
 export interface Stack {
@@ -174,6 +181,7 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
           lockers: new SimulatedLockerAdapter(providerUrl, adapter),
           claimSecret: secrets.claimSecret,
           settleWaitCapSeconds: opts.settleWaitCapSeconds,
+          opsWebhook: opts.slaEscalation ? (opts.slaEscalation.opsWebhook ?? null) : opsWebhookFromConfig(config),
         },
       });
       const workerRun = w.run();
@@ -183,6 +191,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
         await workerRun;
       });
       worker = w;
+      if (opts.slaEscalation !== false) {
+        const intervalSeconds = (opts.slaEscalation && opts.slaEscalation.intervalSeconds) ?? config.DROPS_SLA_ESCALATION_INTERVAL_SECONDS;
+        const escalationId = await ensureSlaEscalation(client, { taskQueue, intervalSeconds });
+        // This stack's own: it would otherwise keep a timer on a task queue nobody polls any more.
+        onStop('the SLA escalation workflow', () =>
+          client.workflow
+            .getHandle(escalationId)
+            .terminate('the stack stopped')
+            .then(() => undefined),
+        );
+      }
       checkpoint();
     }
 

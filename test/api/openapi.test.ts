@@ -159,7 +159,13 @@ describe('the API contract (GET /openapi.json)', () => {
   });
 
   // Values for path parameters: the drop exists; the entry and the order do not.
-  const SAMPLE: Record<string, string> = { dropId, entryId: 'e0123456789abcdef01234567', orderId: 'ord_e0123456789abcdef01234567' };
+  const SAMPLE: Record<string, string> = {
+    dropId,
+    entryId: 'e0123456789abcdef01234567',
+    orderId: 'ord_e0123456789abcdef01234567',
+    exceptionId: '1',
+    nodeId: 'north-locker',
+  };
   const roleKeys = (): Record<Role, string> => ({ ops: secrets.opsApiKey, support: secrets.supportApiKey, admin: adminKey });
 
   it.each(OPERATIONS.map((op) => [`${op.method.toUpperCase()} ${op.path}`, op] as const))(

@@ -11,3 +11,8 @@ export async function recordEvent(
     .values({ drop_id: e.dropId, order_id: e.orderId ?? null, kind: e.kind, data: JSON.stringify(e.data ?? {}) })
     .execute();
 }
+
+/** One order's events, oldest first (state changes are `order.state`; see recordOrderState). */
+export async function listOrderEvents(db: Kysely<Database>, orderId: string, limit = 1000) {
+  return db.selectFrom('events').selectAll().where('order_id', '=', orderId).orderBy('event_id').limit(limit).execute();
+}

@@ -81,3 +81,16 @@ export async function readReconcileFigures(db: Kysely<Database>, dropId: string,
     WHERE p.drop_id = ${dropId} AND l.account = ${storeCreditAccount}`.execute(db);
   return { orders, unbalanced, storeCredit };
 }
+
+/** One order's money through `clearingAccount` as the ledger knows it, in cents: captured, refunded, charged back. */
+export async function readOrderMoney(db: Kysely<Database>, orderId: string, clearingAccount: string) {
+  const { rows } = await sql<{ captured: string; refunded: string; charged_back: string }>`
+    SELECT
+      coalesce(sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_captured'), 0) AS captured,
+      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_refunded'), 0) AS refunded,
+      coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_charged_back'), 0) AS charged_back
+    FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.posting_id AND l.account = ${clearingAccount}
+    WHERE p.order_id = ${orderId}`.execute(db);
+  const r = rows[0];
+  return { capturedCents: Number(r?.captured ?? 0), refundedCents: Number(r?.refunded ?? 0), chargedBackCents: Number(r?.charged_back ?? 0) };
+}
