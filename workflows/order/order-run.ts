@@ -50,6 +50,13 @@ export class OrderRun {
   supportRequest: ResolveRequest | undefined;
   /** Why the accepted support action was not carried out (the Update answers it as a refusal). */
   supportRefusal: string | undefined;
+  /**
+   * Requests answered while the order went on (extend_pickup, reissue_claim_code): null if done,
+   * else why not. The Update's handler takes its answer from here.
+   */
+  readonly supportAnswers = new Map<ResolveRequest, string | null>();
+  /** Every reservation the locker reported opened (pickup signals), however many came. */
+  readonly pickedUpReservations = new Set<string>();
   dispute: PaymentDisputed | undefined;
   /** Counts dispute events, so a wait wakes on each one. */
   disputeSeq = 0;
@@ -64,6 +71,15 @@ export class OrderRun {
   refundBlockedBy: { disputeId: string | null; status: string } | undefined;
   /** Why a refund step ended without our refund: `dispute_lost` or closed by support. */
   refundEndedBy: string | undefined;
+
+  // ---- pickup ----
+  /**
+   * Patch 'pickup-support-actions', decided as the pickup phase begins: support's pickup actions
+   * in a loop (pickup.ts). False for orders whose pickup window began before it.
+   */
+  pickupSupportActions = false;
+  /** The current pickup window's end (ms since the epoch). */
+  pickupDeadline = 0;
 
   constructor(readonly input: OrderWorkflowInput) {
     this.paymentStates = patched('payment-states');
@@ -81,6 +97,12 @@ export class OrderRun {
   /** The final reason of a refunded order, unless a dispute decided where its money went. */
   refundedReason(reason: string): string {
     return this.refundEndedBy ?? reason;
+  }
+
+  /** Answers the accepted support request while the order goes on: done, or why not (`refusal`). */
+  answerSupportRequest(refusal: string | null = null): void {
+    if (this.supportRequest) this.supportAnswers.set(this.supportRequest, refusal);
+    this.supportRequest = undefined;
   }
 
   /** Records the next state (search attribute and database row, numbered). */
