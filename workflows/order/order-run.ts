@@ -2,6 +2,7 @@ import { allHandlersFinished, condition, patched, proxyActivities, upsertSearchA
 import type { Activities } from '../../activities';
 import type { OrderPatch } from '../../activities/order/order-activities';
 import {
+  FINAL_ORDER_STATES,
   ORDER_STATE,
   isOpenDisputeStatus,
   type OrderWorkflowInput,
@@ -30,6 +31,8 @@ export interface OrderOutcome {
  */
 export class OrderRun {
   state: OrderWorkflowState = 'created';
+  /** The last state the order row has been written with (moveTo's write answered). */
+  recordedState: OrderWorkflowState = 'created';
   /** Each recorded state's number: the database ignores a write older than the one it holds. */
   private seq = 0;
   readonly saga = new Saga();
@@ -112,6 +115,16 @@ export class OrderRun {
     this.seq += 1;
     upsertSearchAttributes([{ key: ORDER_STATE, value: next }]);
     await recordOrderState({ orderId, dropId, seq: this.seq, state: next, patch });
+    this.recordedState = next;
+  }
+
+  /**
+   * Final, as far as support's Update may tell: for orders in the pickup loop (patch
+   * 'pickup-support-actions') once the final state is written to the order row; before it, as
+   * soon as the workflow reached it (their recorded histories answered then).
+   */
+  finalForSupport(): boolean {
+    return FINAL_ORDER_STATES.includes(this.state) && (!this.pickupSupportActions || this.recordedState === this.state);
   }
 
   /** Records a final state with its reason; returns once every message handler has answered. */

@@ -1,6 +1,5 @@
 import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import {
-  FINAL_ORDER_STATES,
   isOpenDisputeStatus,
   orderStatusQuery,
   paymentDisputedSignal,
@@ -93,10 +92,7 @@ function handleMessages(order: OrderRun): void {
       order.supportRequest ??= request;
       // Answer once the main flow has acted on the request.
       await condition(
-        () =>
-          FINAL_ORDER_STATES.includes(order.state) ||
-          (order.state === 'needs_support' && order.supportRequest === undefined) ||
-          order.supportAnswers.has(request),
+        () => order.finalForSupport() || (order.state === 'needs_support' && order.supportRequest === undefined) || order.supportAnswers.has(request),
       );
       if (order.supportAnswers.has(request)) {
         const refusal = order.supportAnswers.get(request);
