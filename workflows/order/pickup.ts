@@ -90,6 +90,11 @@ async function pickupWindow(order: OrderRun, first: Compartment): Promise<OrderO
         return await cancelOrder(order, request);
       case 'extend_pickup':
       case 'reissue_claim_code': {
+        if (request.action === 'reissue_claim_code' && c.deadline <= Date.now()) {
+          // Accepted just before the window's end: a code for a window that is over helps no one.
+          order.answerSupportRequest('the pickup window ended before a new code was made; extend_pickup gives a new window');
+          continue;
+        }
         const deadline = request.action === 'extend_pickup' ? Date.now() + request.seconds! * 1000 : c.deadline;
         const next = await replaceClaimCode(order, c, deadline, pickedUpHere);
         if (!('reservationId' in next)) return next;
