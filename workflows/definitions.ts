@@ -232,6 +232,7 @@ export const orderStatusQuery = defineQuery<OrderStatus>('orderStatus');
  */
 export const STEPS_UNDER_WAY: Partial<Record<OrderWorkflowState, string>> = {
   refunding_by_support: "support's refund is under way",
+  reshipping_by_support: "support's reship is under way",
   refunding_missed_pickup: 'the missed-pickup refund is under way',
   reshipping_missed_pickup: 'the missed-pickup reship is under way',
   crediting_missed_pickup: 'the missed-pickup store credit is under way',

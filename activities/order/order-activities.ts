@@ -47,6 +47,8 @@ export interface OrderPatch {
   claimCode?: null;
   compartmentReservationId?: string;
   pickupDeadline?: number;
+  /** The claim code version of `compartmentReservationId` (set when support replaced the code). */
+  claimCodeVersion?: number;
   finalReason?: string;
   creditCents?: number;
 }
@@ -255,6 +257,7 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
         ...(p.claimCode !== undefined && { claim_code: p.claimCode }),
         ...(p.compartmentReservationId !== undefined && { compartment_reservation_id: p.compartmentReservationId }),
         ...(p.pickupDeadline !== undefined && { pickup_deadline: new Date(p.pickupDeadline) }),
+        ...(p.claimCodeVersion !== undefined && { claim_code_version: p.claimCodeVersion }),
         ...(p.finalReason !== undefined && { final_reason: p.finalReason }),
         ...(p.creditCents !== undefined && { credit_cents: p.creditCents }),
       });

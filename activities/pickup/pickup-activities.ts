@@ -11,10 +11,13 @@ export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
      * the order, the node and the deadline). The same inputs give the same code, so a retry
      * sends the locker exactly what the first attempt did. The code is a bearer secret: it goes
      * to the locker only and is not returned (it would enter workflow history); the API derives
-     * it again for the entrant from the order's node and pickup deadline.
+     * it again for the entrant from the order's node, pickup deadline and claim code version.
+     * `claimCodeVersion` (absent: 0) is set when support replaced the code: a new reservation
+     * under a key of its own, for a code that differs from every earlier one.
      */
-    async reserveCompartment(input: { dropId: string; orderId: string; nodeId: string; expiresAt: number }) {
-      const claimCode = issueClaimCode(claimSecret, { orderId: input.orderId, nodeId: input.nodeId, expiresAt: input.expiresAt });
+    async reserveCompartment(input: { dropId: string; orderId: string; nodeId: string; expiresAt: number; claimCodeVersion?: number }) {
+      const version = input.claimCodeVersion ?? 0;
+      const claimCode = issueClaimCode(claimSecret, { orderId: input.orderId, nodeId: input.nodeId, expiresAt: input.expiresAt, version });
       const reservation = await failFastOnRejection(() =>
         lockers.reserveCompartment({
           dropId: input.dropId,
@@ -22,7 +25,8 @@ export function createPickupActivities({ lockers, claimSecret }: ActivityDeps) {
           orderId: input.orderId,
           expiresAt: new Date(input.expiresAt).toISOString(),
           claimCode,
-          idempotencyKey: orderKeys.compartment(input.dropId, input.orderId),
+          idempotencyKey:
+            version === 0 ? orderKeys.compartment(input.dropId, input.orderId) : orderKeys.compartmentForCode(input.dropId, input.orderId, version),
         }),
       );
       return reservation;

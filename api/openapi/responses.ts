@@ -23,6 +23,7 @@ const orderState = enumOf<OrderState>({
   refunding_by_support: true,
   refunding_missed_pickup: true,
   reshipping_missed_pickup: true,
+  reshipping_by_support: true,
   crediting_missed_pickup: true,
   unpaid: true,
   picked_up: true,

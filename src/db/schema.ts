@@ -135,6 +135,8 @@ export interface OrdersTable {
   carrier: string | null;
   tracking_number: string | null;
   claim_code: string | null;
+  /** 0 for the first claim code; each code support replaced adds one (the code is derived on read). */
+  claim_code_version: Generated<number>;
   pay_deadline: Timestamp | null;
   pickup_deadline: Timestamp | null;
   final_reason: string | null;

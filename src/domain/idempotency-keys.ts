@@ -26,6 +26,8 @@ export const orderKeys = {
   storeCredit: (dropId: string, orderId: string) => orderKey(dropId, orderId, 'store-credit'),
   /** The locker compartment's reservation. */
   compartment: (dropId: string, orderId: string) => orderKey(dropId, orderId, 'compartment'),
+  /** The reservation for the order's claim code version `version` ≥ 1 (support replaced the code). */
+  compartmentForCode: (dropId: string, orderId: string, version: number) => orderKey(dropId, orderId, `compartment-code-${version}`),
 };
 
 /** Keys of an entry's hold (authorize_at_entry): one per entry, whatever the retries. */

@@ -1,13 +1,14 @@
 import express, { Router } from 'express';
 import { randomBytes } from 'node:crypto';
+import { LOCKER_RESERVATION_MAX_SECONDS } from '../domain/order/pickup-window';
 import type { Crowd } from './crowd';
 import { Faults } from './faults';
 import { IdempotencyStore } from './idempotency';
 import type { WebhookSender, WebhookTarget } from './webhook-sender';
 
 /**
- * SIMULATOR — a locker network: reserve a compartment at a node for a claim code we issue,
- * open it once with that code before it expires, pickup and expiry events by signed webhook,
+ * SIMULATOR — a locker network: reserve a compartment at a node for a claim code we issue
+ * (for at most LOCKER_RESERVATION_MAX_SECONDS), open it once with that code before it expires, pickup and expiry events by signed webhook,
  * release. The locker enforces single use and expiry; we check both again on our side.
  */
 
@@ -75,6 +76,9 @@ export class LockerSimulator {
         const { node_id: nodeId, order_id: orderId, expires_at: expiresAt, claim_code: claimCode, metadata } = req.body ?? {};
         if (typeof nodeId !== 'string' || typeof orderId !== 'string' || typeof claimCode !== 'string' || !Number.isFinite(Date.parse(expiresAt))) {
           return { status: 400, body: { error: { message: 'node_id, order_id, claim_code and expires_at are required' } } };
+        }
+        if (Date.parse(expiresAt) - Date.now() > LOCKER_RESERVATION_MAX_SECONDS * 1000) {
+          return { status: 400, body: { error: { message: `a reservation lasts at most ${LOCKER_RESERVATION_MAX_SECONDS} seconds` } } };
         }
         this.compartments += 1;
         const rsv: SimReservation = {

@@ -13,6 +13,7 @@ describe('business idempotency keys', () => {
     expect(orderKeys.chargeback('d1', 'ord_e1')).toBe('drop:d1:order:ord_e1:chargeback:v1');
     expect(orderKeys.storeCredit('d1', 'ord_e1')).toBe('drop:d1:order:ord_e1:store-credit:v1');
     expect(orderKeys.compartment('d1', 'ord_e1')).toBe('drop:d1:order:ord_e1:compartment:v1');
+    expect(orderKeys.compartmentForCode('d1', 'ord_e1', 2)).toBe('drop:d1:order:ord_e1:compartment-code-2:v1');
   });
 
   test("an entry's hold keys keep their stored forms", () => {

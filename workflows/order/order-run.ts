@@ -2,6 +2,7 @@ import { allHandlersFinished, condition, patched, proxyActivities, upsertSearchA
 import type { Activities } from '../../activities';
 import type { OrderPatch } from '../../activities/order/order-activities';
 import {
+  FINAL_ORDER_STATES,
   ORDER_STATE,
   isOpenDisputeStatus,
   type OrderWorkflowInput,
@@ -30,6 +31,8 @@ export interface OrderOutcome {
  */
 export class OrderRun {
   state: OrderWorkflowState = 'created';
+  /** The last state the order row has been written with (moveTo's write answered). */
+  recordedState: OrderWorkflowState = 'created';
   /** Each recorded state's number: the database ignores a write older than the one it holds. */
   private seq = 0;
   readonly saga = new Saga();
@@ -50,6 +53,13 @@ export class OrderRun {
   supportRequest: ResolveRequest | undefined;
   /** Why the accepted support action was not carried out (the Update answers it as a refusal). */
   supportRefusal: string | undefined;
+  /**
+   * Requests answered while the order went on (extend_pickup, reissue_claim_code): null if done,
+   * else why not. The Update's handler takes its answer from here.
+   */
+  readonly supportAnswers = new Map<ResolveRequest, string | null>();
+  /** Every reservation the locker reported opened (pickup signals), however many came. */
+  readonly pickedUpReservations = new Set<string>();
   dispute: PaymentDisputed | undefined;
   /** Counts dispute events, so a wait wakes on each one. */
   disputeSeq = 0;
@@ -64,6 +74,15 @@ export class OrderRun {
   refundBlockedBy: { disputeId: string | null; status: string } | undefined;
   /** Why a refund step ended without our refund: `dispute_lost` or closed by support. */
   refundEndedBy: string | undefined;
+
+  // ---- pickup ----
+  /**
+   * Patch 'pickup-support-actions', decided as the pickup phase begins: support's pickup actions
+   * in a loop (pickup.ts). False for orders whose pickup window began before it.
+   */
+  pickupSupportActions = false;
+  /** The current pickup window's end (ms since the epoch). */
+  pickupDeadline = 0;
 
   constructor(readonly input: OrderWorkflowInput) {
     this.paymentStates = patched('payment-states');
@@ -83,6 +102,12 @@ export class OrderRun {
     return this.refundEndedBy ?? reason;
   }
 
+  /** Answers the accepted support request while the order goes on: done, or why not (`refusal`). */
+  answerSupportRequest(refusal: string | null = null): void {
+    if (this.supportRequest) this.supportAnswers.set(this.supportRequest, refusal);
+    this.supportRequest = undefined;
+  }
+
   /** Records the next state (search attribute and database row, numbered). */
   async moveTo(next: OrderWorkflowState, patch: OrderPatch = {}): Promise<void> {
     const { orderId, dropId } = this.input;
@@ -90,6 +115,16 @@ export class OrderRun {
     this.seq += 1;
     upsertSearchAttributes([{ key: ORDER_STATE, value: next }]);
     await recordOrderState({ orderId, dropId, seq: this.seq, state: next, patch });
+    this.recordedState = next;
+  }
+
+  /**
+   * Final, as far as support's Update may tell: for orders in the pickup loop (patch
+   * 'pickup-support-actions') once the final state is written to the order row; before it, as
+   * soon as the workflow reached it (their recorded histories answered then).
+   */
+  finalForSupport(): boolean {
+    return FINAL_ORDER_STATES.includes(this.state) && (!this.pickupSupportActions || this.recordedState === this.state);
   }
 
   /** Records a final state with its reason; returns once every message handler has answered. */

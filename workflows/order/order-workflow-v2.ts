@@ -1,6 +1,5 @@
 import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import {
-  FINAL_ORDER_STATES,
   isOpenDisputeStatus,
   orderStatusQuery,
   paymentDisputedSignal,
@@ -16,6 +15,7 @@ import {
 import { OrderRun, type OrderOutcome } from './order-run';
 import { takePayment } from './payment';
 import { pickupPhase } from './pickup';
+import { pickupRequestRefusal } from './pickup-support';
 import { routeToNode, shipByCarrier } from './routing';
 import { settleFailure } from './saga';
 
@@ -50,9 +50,24 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   }
 }
 
-/** True when the order's state contradicts the support action that was accepted. */
-const contradicts = (action: ResolveRequest['action'], state: OrderWorkflowState) =>
-  action === 'mark_picked_up' ? state !== 'picked_up' : state === 'picked_up' || state === 'shipped' || state === 'credited';
+/**
+ * True when the order's state contradicts the support action that was accepted. extend_pickup
+ * and reissue_claim_code are answered while the order waits (supportAnswers): an order that
+ * stopped instead did not carry them out.
+ */
+function contradicts(action: ResolveRequest['action'], state: OrderWorkflowState): boolean {
+  switch (action) {
+    case 'mark_picked_up':
+      return state !== 'picked_up';
+    case 'reship':
+      return state !== 'shipped';
+    case 'extend_pickup':
+    case 'reissue_claim_code':
+      return true;
+    default:
+      return state === 'picked_up' || state === 'shipped' || state === 'credited';
+  }
+}
 
 /** The query, the provider's and the locker's signals, and support's resolve Update. */
 function handleMessages(order: OrderRun): void {
@@ -67,13 +82,24 @@ function handleMessages(order: OrderRun): void {
   // each is checked against the provider (or our own signature) before it moves the order.
   setHandler(paymentSucceededSignal, (p) => void (order.payment ??= p));
   setHandler(paymentFailedSignal, (p) => void (order.decline ??= p));
-  setHandler(pickupCompletedSignal, (p) => void (order.pickup ??= p));
+  setHandler(pickupCompletedSignal, (p) => {
+    order.pickup ??= p;
+    order.pickedUpReservations.add(p.reservationId);
+  });
   setHandler(
     resolveOrderUpdate,
     async (request) => {
       order.supportRequest ??= request;
       // Answer once the main flow has acted on the request.
-      await condition(() => FINAL_ORDER_STATES.includes(order.state) || (order.state === 'needs_support' && order.supportRequest === undefined));
+      await condition(
+        () => order.finalForSupport() || (order.state === 'needs_support' && order.supportRequest === undefined) || order.supportAnswers.has(request),
+      );
+      if (order.supportAnswers.has(request)) {
+        const refusal = order.supportAnswers.get(request);
+        order.supportAnswers.delete(request);
+        if (refusal) throw ApplicationFailure.nonRetryable(`${request.action} was not carried out: ${refusal}`, 'ActionNotApplied');
+        return { state: order.state };
+      }
       // A refund whose compensation failed (again) leaves the order waiting for support: say
       // so, rather than answer as if the refund had been done.
       if (request.action === 'refund' && order.state === 'needs_support' && patched('refund-outcome-told')) {
@@ -94,6 +120,8 @@ function handleMessages(order: OrderRun): void {
       validator: (request) => {
         const refusal = resolveRefusal(order.state, request.action);
         if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'InvalidAction');
+        const atLocker = pickupRequestRefusal(order, request);
+        if (atLocker) throw ApplicationFailure.nonRetryable(atLocker, 'InvalidAction');
         if (request.action === 'close_without_refund' && order.refundBlockedBy === undefined) {
           throw ApplicationFailure.nonRetryable('close_without_refund only closes an order whose refund a dispute blocks', 'InvalidAction');
         }

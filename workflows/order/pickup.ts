@@ -2,11 +2,12 @@ import { condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { OrderWorkflowInput, OrderWorkflowState } from '../definitions';
 import { presets } from '../options';
+import { cancelOrder } from './cancel';
 import type { OrderOutcome, OrderRun } from './order-run';
+import { markPickedUp, refundForSupport, releaseCompartmentAndCheck, replaceClaimCode, reserve, reshipForSupport, type Compartment } from './pickup-support';
 import { shipByCarrier } from './routing';
 import { windowSeconds } from './drop-windows';
 
-const { reserveCompartment, releaseCompartment, releaseCompartmentUnlessPickedUp } = proxyActivities<Activities>(presets.provider);
 const { issueStoreCredit } = proxyActivities<Activities>(presets.database);
 
 /**
@@ -23,16 +24,22 @@ const MISSED_PICKUP_STEP = {
 
 /**
  * The pickup window at `nodeId`: a compartment reserved until the window's end (the claim code
- * is derived from the reservation on read), then picked up, support's action, or the drop's
+ * is derived from the reservation on read), then picked up, support's actions, or the drop's
  * missed-pickup policy, exactly once.
+ *
+ * Patch 'pickup-support-actions' (decided here, before the phase's first command): the window
+ * is a loop over support's requests (pickupWindow); orders whose window began before it keep the
+ * single wait below, and their validator refuses the actions it cannot carry out.
  */
 export async function pickupPhase(order: OrderRun, nodeId: string): Promise<OrderOutcome> {
   const { input } = order;
   const pickupSeconds = await windowSeconds(input, 'pickupSeconds');
+  order.pickupSupportActions = patched('pickup-support-actions');
   const pickupDeadline = Date.now() + pickupSeconds * 1000;
-  const { reservationId } = await reserveCompartment({ dropId: input.dropId, orderId: input.orderId, nodeId, expiresAt: pickupDeadline });
-  order.saga.add('release compartment', () => releaseCompartment({ nodeId, reservationId }));
+  const first = await reserve(order, nodeId, pickupDeadline, 0);
+  const { reservationId } = first;
   await order.moveTo('awaiting_pickup', { nodeId, compartmentReservationId: reservationId, pickupDeadline });
+  if (order.pickupSupportActions) return await pickupWindow(order, first);
 
   // The API checked the claim code's signature and expiry before signalling.
   const pickedUpHere = () => order.pickup !== undefined && order.pickup.reservationId === reservationId;
@@ -43,7 +50,7 @@ export async function pickupPhase(order: OrderRun, nodeId: string): Promise<Orde
     return await order.finish('picked_up', reason, { claimCode: null });
   }
   if (order.supportRequest?.action === 'refund') {
-    if (patched('pickup-explicit-steps')) return await refundForSupport(order, nodeId, reservationId, order.supportRequest.actor);
+    if (patched('pickup-explicit-steps')) return await refundForSupport(order, nodeId, reservationId, order.supportRequest.actor, pickedUpHere);
     await order.saga.compensate();
     return await order.finish('refunded', order.refundedReason(`refunded_by_support:${order.supportRequest.actor}`), { claimCode: null });
   }
@@ -52,25 +59,56 @@ export async function pickupPhase(order: OrderRun, nodeId: string): Promise<Orde
 }
 
 /**
- * Frees the compartment and learns from the locker whether the entrant opened it first. True:
- * the unit left the node (its stock stays taken). Either way the compartment's undo is done.
+ * The window as a loop (patch 'pickup-support-actions'): a pickup at the current compartment,
+ * or support's request, or the window's end. Each request is carried out before the next is
+ * taken (the validator refuses one arriving meanwhile, by name) and before the window's end is
+ * looked at again: a request accepted just before the end is carried out first (extend_pickup
+ * then sets a new end; after reissue_claim_code or anything else the end applies as usual).
+ * extend_pickup and reissue_claim_code leave the order waiting; their Update is answered once the
+ * new compartment and deadline are recorded.
  */
-async function releaseCompartmentAndCheck(order: OrderRun, nodeId: string, reservationId: string, pickedUpHere: () => boolean): Promise<boolean> {
-  const { pickedUp } = await releaseCompartmentUnlessPickedUp({ nodeId, reservationId });
-  order.saga.forgetLatest();
-  return pickedUp || pickedUpHere();
-}
-
-/** Support asked for a refund while the order waited at the locker (Update accepted then). */
-async function refundForSupport(order: OrderRun, nodeId: string, reservationId: string, actor: string): Promise<OrderOutcome> {
-  await order.moveTo('refunding_by_support');
-  if (await releaseCompartmentAndCheck(order, nodeId, reservationId, () => order.pickup?.reservationId === reservationId)) {
-    // The entrant has the unit and we have the money: nothing to refund; support is told why.
-    order.supportRefusal = 'the entrant opened the compartment before the refund began; nothing was refunded';
-    return await order.finish('picked_up', 'picked_up_at_locker', { claimCode: null });
+async function pickupWindow(order: OrderRun, first: Compartment): Promise<OrderOutcome> {
+  let c = first;
+  // A pickup counts only at the current reservation (a replaced one's door no longer opens).
+  const pickedUpHere = () => order.pickedUpReservations.has(c.reservationId);
+  for (;;) {
+    const remaining = c.deadline - Date.now();
+    if (remaining > 0 && order.supportRequest === undefined && !pickedUpHere()) {
+      await condition(() => pickedUpHere() || order.supportRequest !== undefined, remaining);
+    }
+    // The unit left the node: its stock stays taken and the payment stays captured.
+    if (pickedUpHere()) return await order.finish('picked_up', 'picked_up_at_locker', { claimCode: null });
+    const request = order.supportRequest;
+    if (request === undefined) return await missedPickupPolicy(order, c.nodeId, c.reservationId, pickedUpHere);
+    switch (request.action) {
+      case 'mark_picked_up':
+        return await markPickedUp(order, c, request.actor, pickedUpHere);
+      case 'refund':
+        // Full only: the validator refuses a partial refund until partialRefund(order, request) exists.
+        return await refundForSupport(order, c.nodeId, c.reservationId, request.actor, pickedUpHere);
+      case 'reship':
+        return await reshipForSupport(order, c, request.actor, pickedUpHere);
+      case 'cancel_order':
+        return await cancelOrder(order, request);
+      case 'extend_pickup':
+      case 'reissue_claim_code': {
+        if (request.action === 'reissue_claim_code' && c.deadline <= Date.now()) {
+          // Accepted just before the window's end: a code for a window that is over helps no one.
+          order.answerSupportRequest('the pickup window ended before a new code was made; extend_pickup gives a new window');
+          continue;
+        }
+        const deadline = request.action === 'extend_pickup' ? Date.now() + request.seconds! * 1000 : c.deadline;
+        const next = await replaceClaimCode(order, c, deadline, pickedUpHere);
+        if (!('reservationId' in next)) return next;
+        c = next;
+        order.answerSupportRequest();
+        continue;
+      }
+      default:
+        // Not reachable: the validator takes only the actions above in awaiting_pickup.
+        order.answerSupportRequest(`${request.action} cannot be carried out while the order waits at the locker`);
+    }
   }
-  await order.saga.compensate();
-  return await order.finish('refunded', order.refundedReason(`refunded_by_support:${actor}`), { claimCode: null });
 }
 
 /** The window lapsed: the drop's published policy, once, in its own named state. */

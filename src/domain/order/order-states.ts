@@ -11,6 +11,7 @@ export type OrderState =
   // a step the workflow has committed to and is carrying out (not final; support waits for its end;
   // workflows/definitions.ts STEPS_UNDER_WAY names each)
   | 'refunding_by_support'
+  | 'reshipping_by_support'
   | 'refunding_missed_pickup'
   | 'reshipping_missed_pickup'
   | 'crediting_missed_pickup'

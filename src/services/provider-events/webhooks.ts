@@ -195,7 +195,9 @@ async function lockerEvent(deps: ServiceDeps, event: ProviderEvent): Promise<Out
     ? `claim code ${claim.reason}`
     : claim.claims.orderId !== order.order_id || claim.claims.nodeId !== String(event.data.node_id ?? '')
       ? 'claim code is for another order or node'
-      : null;
+      : claim.claims.version < order.claim_code_version
+        ? 'claim code that support replaced with a newer one'
+        : null;
   if (problem) {
     await openException(deps.db, {
       dropId: order.drop_id,

@@ -27,7 +27,12 @@ export async function payLinkOf(deps: Pick<ServiceDeps, 'db' | 'payments'>, orde
 /** The claim code (the QR payload for the locker) while the pickup window is open; null otherwise. */
 export function claimCodeOf(claimSecret: string, order: OrderRow): string | null {
   if (order.state !== 'awaiting_pickup' || !order.node_id || !order.pickup_deadline) return null;
-  return issueClaimCode(claimSecret, { orderId: order.order_id, nodeId: order.node_id, expiresAt: new Date(order.pickup_deadline).getTime() });
+  return issueClaimCode(claimSecret, {
+    orderId: order.order_id,
+    nodeId: order.node_id,
+    expiresAt: new Date(order.pickup_deadline).getTime(),
+    version: order.claim_code_version,
+  });
 }
 
 /** The fallback offer code that came with store credit; null unless the order was credited. */
