@@ -6,6 +6,7 @@ import * as intakeAndDraw from './migrations/0002_intake_and_draw';
 import * as orderSaga from './migrations/0003_order_saga';
 import * as intakeKeys from './migrations/0004_intake_keys';
 import * as staffAndAudit from './migrations/0005_staff_and_audit';
+import * as refundedCents from './migrations/0008_refunded_cents';
 
 export type Db = Kysely<Database>;
 
@@ -37,6 +38,7 @@ const migrations: Record<string, Migration> = {
   '0003_order_saga': orderSaga,
   '0004_intake_keys': intakeKeys,
   '0005_staff_and_audit': staffAndAudit,
+  '0008_refunded_cents': refundedCents,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -6,6 +6,7 @@ import {
   isOpenDisputeStatus,
   type OrderWorkflowInput,
   type OrderWorkflowState,
+  type DropCancelled,
   type PaymentDisputed,
   type PaymentFailed,
   type PaymentSucceeded,
@@ -53,6 +54,12 @@ export class OrderRun {
   dispute: PaymentDisputed | undefined;
   /** Counts dispute events, so a wait wakes on each one. */
   disputeSeq = 0;
+  /** Ops cancelled the drop (the first dropCancelled Update; later ones only wait for its end). */
+  dropCancel: DropCancelled | undefined;
+  /** The cancellation the order is carrying out (cancel.ts); a failure's compensation ends it `cancelled` too. */
+  cancelling: { reason: string; promote: boolean } | undefined;
+  /** True once a compensation failed for good: the order waits in needs_support (saga.ts). */
+  compensationFailed = false;
 
   // ---- payment ----
   paymentIntentId = '';
@@ -64,9 +71,33 @@ export class OrderRun {
   refundBlockedBy: { disputeId: string | null; status: string } | undefined;
   /** Why a refund step ended without our refund: `dispute_lost` or closed by support. */
   refundEndedBy: string | undefined;
+  /** Which of the order's payment intents is current: 1, then one more per retry_payment. */
+  paymentAttempt = 1;
+  /** Cents returned by support's partial refunds so far; the full refund returns the rest. */
+  refundedCents = 0;
+  /** Support's partial refunds so far (each has its own key). */
+  partialRefunds = 0;
+  /** True while a partial refund is at the provider: the full refund waits for it, to refund only what is left. */
+  partialRefundUnderWay = false;
+  /** A partial refund the provider did not answer: the next refund completes it first (partial-refund.ts). */
+  partInDoubt: { part: number; amountCents: number } | undefined;
 
   constructor(readonly input: OrderWorkflowInput) {
     this.paymentStates = patched('payment-states');
+  }
+
+  /** What is left of the payment to refund, in cents. */
+  refundableCents(): number {
+    return this.input.amountCents - this.refundedCents;
+  }
+
+  /**
+   * The main flow has acted on support's accepted request: the resolve Update answers (with
+   * `refusal` as a 409 when the action was not carried out) and the next request may come.
+   */
+  answerSupport(refusal?: string): void {
+    this.supportRefusal = refusal;
+    this.supportRequest = undefined;
   }
 
   disputeOpen(): boolean {
@@ -99,10 +130,17 @@ export class OrderRun {
     return { orderId: this.input.orderId, state: final, reason };
   }
 
+  /** The unit goes to the next entrant on the waitlist, in draw order (once per order, whatever the retries). */
+  async promoteNext(): Promise<void> {
+    await promoteNextEntrant({ dropId: this.input.dropId, replacesOrderId: this.input.orderId });
+  }
+
   /** The unit was not paid for in time: it goes to the next entrant on the waitlist, in draw order. */
   async releaseToWaitlist(final: 'unpaid' | 'declined' | 'refunded', reason: string): Promise<OrderOutcome> {
     // Promote before finishing, so the drop never sees every order final while a unit is in flight.
-    await promoteNextEntrant({ dropId: this.input.dropId, replacesOrderId: this.input.orderId });
+    // A cancelled drop promotes nobody.
+    if (this.dropCancel) return this.finish(final, reason);
+    await this.promoteNext();
     return this.finish(final, reason);
   }
 }

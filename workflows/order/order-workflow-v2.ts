@@ -1,6 +1,8 @@
 import { ApplicationFailure, condition, patched, setHandler } from '@temporalio/workflow';
 import {
   FINAL_ORDER_STATES,
+  STEPS_UNDER_WAY,
+  dropCancelledUpdate,
   isOpenDisputeStatus,
   orderStatusQuery,
   paymentDisputedSignal,
@@ -11,13 +13,16 @@ import {
   resolveRefusal,
   type OrderWorkflowInput,
   type OrderWorkflowState,
+  type ResolveAction,
   type ResolveRequest,
 } from '../definitions';
+import { cancelIfAsked } from './cancel';
 import { OrderRun, type OrderOutcome } from './order-run';
+import { isPartialRefund, partialRefundRefusal, refundPart } from './partial-refund';
 import { takePayment } from './payment';
 import { pickupPhase } from './pickup';
 import { routeToNode, shipByCarrier } from './routing';
-import { settleFailure } from './saga';
+import { REFUND_STEP, settleFailure } from './saga';
 
 export type { OrderOutcome } from './order-run';
 
@@ -41,7 +46,13 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   try {
     const paid = await takePayment(order);
     if (paid !== 'paid') return paid;
+    // A cancellation accepted while awaiting payment (the entrant paid meanwhile: refunded), or
+    // the drop's, is carried out between steps.
+    const cancelledPaid = await cancelIfAsked(order);
+    if (cancelledPaid) return cancelledPaid;
     const route = await routeToNode(order);
+    const cancelledRouted = await cancelIfAsked(order);
+    if (cancelledRouted) return cancelledRouted;
     if (route.fulfillment === 'ship') return await shipByCarrier(order, route.nodeId, 'shipped_by_carrier', { nodeId: route.nodeId });
     return await pickupPhase(order, route.nodeId);
   } catch (err) {
@@ -50,11 +61,25 @@ export async function orderWorkflowV2(input: OrderWorkflowInput): Promise<OrderO
   }
 }
 
+/** The actions whose answers predate support-actions-v2 (`contradicts` below); the others answer `supportRefusal`. */
+const FIRST_ACTIONS: readonly ResolveAction[] = ['mark_picked_up', 'refund', 'close_without_refund'];
+
+/** A final state in which a later action was not carried out (its own reason, if the flow gave one, comes first). */
+const notCarriedOut = (action: ResolveAction, state: OrderWorkflowState): string | undefined => {
+  if (!FINAL_ORDER_STATES.includes(state)) return undefined;
+  if (action === 'cancel_order' && state !== 'cancelled') return `the order ended ${state}`;
+  if (action === 'retry_payment') return `the order ended ${state}`;
+  return undefined;
+};
+
+/** States in which the drop's cancellation waits for the flow (a step under way, or support) rather than ask for it. */
+const waitsForTheFlow = (state: OrderWorkflowState) => state === 'needs_support' || STEPS_UNDER_WAY[state] !== undefined;
+
 /** True when the order's state contradicts the support action that was accepted. */
 const contradicts = (action: ResolveRequest['action'], state: OrderWorkflowState) =>
   action === 'mark_picked_up' ? state !== 'picked_up' : state === 'picked_up' || state === 'shipped' || state === 'credited';
 
-/** The query, the provider's and the locker's signals, and support's resolve Update. */
+/** The query, the provider's and the locker's signals, support's resolve Update and the drop's cancellation. */
 function handleMessages(order: OrderRun): void {
   setHandler(orderStatusQuery, () => ({ state: order.state }));
   // A decided dispute (won, lost) is never reopened by a late copy of an earlier event.
@@ -71,16 +96,36 @@ function handleMessages(order: OrderRun): void {
   setHandler(
     resolveOrderUpdate,
     async (request) => {
+      // A partial refund is carried out here; the order goes on where it is.
+      if (isPartialRefund(order, request) && patched('support-actions-v2')) {
+        await refundPart(order, request.amountCents);
+        return { state: order.state };
+      }
+      if (order.supportRequest === undefined) order.supportRefusal = undefined;
       order.supportRequest ??= request;
-      // Answer once the main flow has acted on the request.
-      await condition(() => FINAL_ORDER_STATES.includes(order.state) || (order.state === 'needs_support' && order.supportRequest === undefined));
-      // A refund whose compensation failed (again) leaves the order waiting for support: say
-      // so, rather than answer as if the refund had been done.
-      if (request.action === 'refund' && order.state === 'needs_support' && patched('refund-outcome-told')) {
+      const accepted = order.supportRequest;
+      // Answer once the main flow has acted on the request (it ended the order, or answered
+      // and cleared the request: settleFailure after a failed try, order.answerSupport).
+      await condition(() => FINAL_ORDER_STATES.includes(order.state) || order.supportRequest !== accepted);
+      const { action } = request;
+      // A refund (retry_compensation) whose compensation failed (again) leaves the order waiting
+      // for support: say so, rather than answer as if the refund had been done.
+      if ((action === 'refund' || action === 'retry_compensation') && order.state === 'needs_support' && patched('refund-outcome-told')) {
         throw ApplicationFailure.nonRetryable(
-          "refund was not carried out: the compensation failed (see the order's compensation_failed exception); the order still waits for support",
+          `${action} was not carried out: the compensation failed (see the order's compensation_failed exception); the order still waits for support`,
           'ActionNotApplied',
         );
+      }
+      if (!FIRST_ACTIONS.includes(action)) {
+        if (action === 'cancel_order' && order.state === 'needs_support') {
+          throw ApplicationFailure.nonRetryable(
+            "cancel_order is not finished: an undo failed (see the order's exception); the order waits for support and ends cancelled once it is resolved",
+            'ActionNotApplied',
+          );
+        }
+        const refusal = order.supportRefusal ?? notCarriedOut(action, order.state);
+        if (refusal) throw ApplicationFailure.nonRetryable(`${action} was not carried out: ${refusal}`, 'ActionNotApplied');
+        return { state: order.state };
       }
       if (contradicts(request.action, order.state) && patched('pickup-explicit-steps')) {
         throw ApplicationFailure.nonRetryable(
@@ -94,16 +139,59 @@ function handleMessages(order: OrderRun): void {
       validator: (request) => {
         const refusal = resolveRefusal(order.state, request.action);
         if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'InvalidAction');
-        if (request.action === 'close_without_refund' && order.refundBlockedBy === undefined) {
-          throw ApplicationFailure.nonRetryable('close_without_refund only closes an order whose refund a dispute blocks', 'InvalidAction');
+        if (order.dropCancel) throw ApplicationFailure.nonRetryable('the drop was cancelled: the order is being cancelled', 'InvalidAction');
+        const pending = order.supportRequest;
+        if (pending && pending.action !== request.action) {
+          throw ApplicationFailure.nonRetryable(`another support action is being carried out (${pending.action}); ask again once it is answered`, 'InvalidAction');
         }
-        if (request.action === 'refund' && order.paymentStates && order.disputeOpen()) {
+        const amountRefusal = partialRefundRefusal(order, request);
+        if (amountRefusal) throw ApplicationFailure.nonRetryable(amountRefusal, 'InvalidAction');
+        if (request.action === 'retry_payment' && order.lastDecline === undefined) {
+          throw ApplicationFailure.nonRetryable('retry_payment needs a declined attempt: no payment on the current pay link was declined', 'InvalidAction');
+        }
+        // A failed refund undo that support says a chargeback made unnecessary (saga.ts).
+        const refundUndoFailed = order.state === 'needs_support' && order.compensationFailed && order.saga.latestStep() === REFUND_STEP;
+        if (request.action === 'close_without_refund' && order.refundBlockedBy === undefined && !refundUndoFailed) {
+          throw ApplicationFailure.nonRetryable(
+            'close_without_refund only closes an order whose refund a dispute blocks, or whose failing undo is the refund (the money went back another way)',
+            'InvalidAction',
+          );
+        }
+        const movesMoney = request.action === 'refund' || request.action === 'retry_compensation' || request.action === 'cancel_order';
+        if (movesMoney && order.paymentStates && order.disputeOpen()) {
           const status = order.refundBlockedBy?.status ?? order.dispute?.status;
           throw ApplicationFailure.nonRetryable(
             `the payment is disputed (${status}): no refund until the dispute is decided; close_without_refund ends the order without one`,
             'PaymentDisputed',
           );
         }
+      },
+    },
+  );
+  // The drop was cancelled: undo everything, return any money once, promote nobody, end
+  // `cancelled` (cancel.ts). The first Update asks for it (handed to the phase's wait as a
+  // cancel_order once no other support action is being carried out; between steps the flow
+  // sees it itself); a step under way finishes first, and a final state it reaches stays. Every
+  // copy answers the state once the order is final, or in needs_support: an order waiting for
+  // support stays with support and ends `cancelled` once support resolves it.
+  const settled = () => FINAL_ORDER_STATES.includes(order.state) || order.state === 'needs_support';
+  setHandler(
+    dropCancelledUpdate,
+    async (cancel) => {
+      if (!order.dropCancel) {
+        order.dropCancel = cancel;
+        await condition(() => settled() || order.supportRequest === undefined);
+        if (!settled() && !waitsForTheFlow(order.state)) {
+          order.supportRefusal = undefined;
+          order.supportRequest = { action: 'cancel_order', actor: cancel.staffId, staffId: cancel.staffId, reasonCode: cancel.reasonCode };
+        }
+      }
+      await condition(settled);
+      return { state: order.state };
+    },
+    {
+      validator: (_cancel) => {
+        if (FINAL_ORDER_STATES.includes(order.state)) throw ApplicationFailure.nonRetryable(`the order is already settled (${order.state})`, 'InvalidAction');
       },
     },
   );

@@ -4,6 +4,7 @@ import type { OrderWorkflowInput, OrderWorkflowState } from '../definitions';
 import { presets } from '../options';
 import type { OrderOutcome, OrderRun } from './order-run';
 import { shipByCarrier } from './routing';
+import { cancelAtLockerIfAsked } from './cancel';
 
 const { reserveCompartment, releaseCompartment, releaseCompartmentUnlessPickedUp } = proxyActivities<Activities>(presets.provider);
 const { issueStoreCredit } = proxyActivities<Activities>(presets.database);
@@ -40,6 +41,9 @@ export async function pickupPhase(order: OrderRun, nodeId: string): Promise<Orde
     const reason = pickedUpHere() ? 'picked_up_at_locker' : `marked_picked_up_by_support:${order.supportRequest!.actor}`;
     return await order.finish('picked_up', reason, { claimCode: null });
   }
+  // Hook (cancel.ts): support's cancel_order, or the drop's cancellation, takes over here.
+  const cancelled = await cancelAtLockerIfAsked(order, nodeId, reservationId);
+  if (cancelled) return cancelled;
   if (order.supportRequest?.action === 'refund') {
     if (patched('pickup-explicit-steps')) return await refundForSupport(order, nodeId, reservationId, order.supportRequest.actor);
     await order.saga.compensate();
