@@ -142,7 +142,10 @@ function handleMessages(order: OrderRun): void {
         if (order.dropCancel) throw ApplicationFailure.nonRetryable('the drop was cancelled: the order is being cancelled', 'InvalidAction');
         const pending = order.supportRequest;
         if (pending && pending.action !== request.action) {
-          throw ApplicationFailure.nonRetryable(`another support action is being carried out (${pending.action}); ask again once it is answered`, 'InvalidAction');
+          throw ApplicationFailure.nonRetryable(
+            `another support action is being carried out (${pending.action}); ask again once it is answered`,
+            'InvalidAction',
+          );
         }
         const amountRefusal = partialRefundRefusal(order, request);
         if (amountRefusal) throw ApplicationFailure.nonRetryable(amountRefusal, 'InvalidAction');

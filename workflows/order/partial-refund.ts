@@ -23,7 +23,8 @@ export const isPartialRefund = (order: OrderRun, request: ResolveRequest): reque
 export function partialRefundRefusal(order: OrderRun, request: ResolveRequest): string | null {
   const { amountCents } = request;
   if (amountCents === undefined) return null;
-  if (request.action !== 'refund' || order.state !== 'awaiting_pickup') return 'amountCents (a partial refund) is only for refund while the order awaits pickup';
+  if (request.action !== 'refund' || order.state !== 'awaiting_pickup')
+    return 'amountCents (a partial refund) is only for refund while the order awaits pickup';
   if (!order.moneyTaken || order.input.amountCents === 0) return 'nothing was paid for this order: nothing to refund';
   if (order.partialRefundUnderWay) return 'another partial refund of this order is under way; ask again once it is answered';
   const left = order.refundableCents();
