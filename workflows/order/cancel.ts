@@ -47,9 +47,15 @@ export async function cancelIfAsked(order: OrderRun): Promise<OrderOutcome | und
  * The pickup phase's hook: cancels an order waiting at the locker. The compartment is released
  * first, asking the locker whether the entrant opened it: if so the unit left, the order ends
  * `picked_up` and support's cancel_order is refused with that reason (nothing is refunded).
- * `undefined` when no cancellation was asked.
+ * `undefined` when no cancellation was asked. `pickedUpHere`: whether a pickup signal named this
+ * reservation (the pickup loop of wip/orderpickup passes its own).
  */
-export async function cancelAtLockerIfAsked(order: OrderRun, nodeId: string, reservationId: string): Promise<OrderOutcome | undefined> {
+export async function cancelAtLockerIfAsked(
+  order: OrderRun,
+  nodeId: string,
+  reservationId: string,
+  pickedUpHere: () => boolean = () => order.pickup?.reservationId === reservationId,
+): Promise<OrderOutcome | undefined> {
   const cancellation = cancellationAsked(order);
   if (!cancellation || !patched('support-actions-v2')) return undefined;
   order.cancelling = cancellation;
@@ -57,7 +63,7 @@ export async function cancelAtLockerIfAsked(order: OrderRun, nodeId: string, res
   const { pickedUp } = await releaseCompartmentUnlessPickedUp({ nodeId, reservationId });
   // The compartment's undo is done either way.
   order.saga.forgetLatest();
-  if (pickedUp || order.pickup?.reservationId === reservationId) {
+  if (pickedUp || pickedUpHere()) {
     order.cancelling = undefined;
     order.supportRefusal = 'the entrant opened the compartment before the cancellation began; nothing was refunded';
     return await order.finish('picked_up', 'picked_up_at_locker', { claimCode: null });

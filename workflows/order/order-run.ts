@@ -51,6 +51,11 @@ export class OrderRun {
   supportRequest: ResolveRequest | undefined;
   /** Why the accepted support action was not carried out (the Update answers it as a refusal). */
   supportRefusal: string | undefined;
+  /**
+   * Requests answered while the order went on (retry_payment): null if done, else why not. The
+   * Update's handler takes its answer from here.
+   */
+  readonly supportAnswers = new Map<ResolveRequest, string | null>();
   dispute: PaymentDisputed | undefined;
   /** Counts dispute events, so a wait wakes on each one. */
   disputeSeq = 0;
@@ -92,11 +97,11 @@ export class OrderRun {
   }
 
   /**
-   * The main flow has acted on support's accepted request: the resolve Update answers (with
-   * `refusal` as a 409 when the action was not carried out) and the next request may come.
+   * Answers the accepted support request while the order goes on: done (null), or why not
+   * (`refusal`, a 409); the next request may come. (The same as wip/orderpickup's.)
    */
-  answerSupport(refusal?: string): void {
-    this.supportRefusal = refusal;
+  answerSupportRequest(refusal: string | null = null): void {
+    if (this.supportRequest) this.supportAnswers.set(this.supportRequest, refusal);
     this.supportRequest = undefined;
   }
 

@@ -105,7 +105,7 @@ function handleMessages(order: OrderRun): void {
       order.supportRequest ??= request;
       const accepted = order.supportRequest;
       // Answer once the main flow has acted on the request (it ended the order, or answered
-      // and cleared the request: settleFailure after a failed try, order.answerSupport).
+      // and cleared the request: settleFailure after a failed try, order.answerSupportRequest).
       await condition(() => FINAL_ORDER_STATES.includes(order.state) || order.supportRequest !== accepted);
       const { action } = request;
       // A refund (retry_compensation) whose compensation failed (again) leaves the order waiting
@@ -123,7 +123,9 @@ function handleMessages(order: OrderRun): void {
             'ActionNotApplied',
           );
         }
-        const refusal = order.supportRefusal ?? notCarriedOut(action, order.state);
+        const answer = order.supportAnswers.get(accepted);
+        order.supportAnswers.delete(accepted);
+        const refusal = answer ?? order.supportRefusal ?? notCarriedOut(action, order.state);
         if (refusal) throw ApplicationFailure.nonRetryable(`${action} was not carried out: ${refusal}`, 'ActionNotApplied');
         return { state: order.state };
       }

@@ -125,7 +125,7 @@ async function payWindow(order: OrderRun): Promise<'paid' | OrderOutcome> {
   }
   order.moneyTaken = true;
   // A retry_payment that raced the payment: nothing to retry.
-  if (order.supportRequest?.action === 'retry_payment') order.answerSupport('the entrant paid before the retry began; nothing was changed');
+  if (order.supportRequest?.action === 'retry_payment') order.answerSupportRequest('the entrant paid before the retry began; nothing was changed');
   // The void step's purpose is over: from here a failure gives the money back.
   order.saga.forgetLatest();
   order.saga.add('refund payment', () => refund(order));

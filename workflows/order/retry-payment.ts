@@ -25,7 +25,7 @@ export async function retryPaymentIfAsked(order: OrderRun): Promise<number | und
   if (!request) return undefined;
   if (request.action !== 'retry_payment' || !patched('support-actions-v2')) {
     // Not an action of the pay window (the validator keeps these out): answered, never waited on.
-    order.answerSupport(`${request.action} cannot be carried out while the order awaits payment`);
+    order.answerSupportRequest(`${request.action} cannot be carried out while the order awaits payment`);
     return undefined;
   }
   const { dropId, orderId, amountCents, currency, paymentSeconds } = order.input;
@@ -33,11 +33,11 @@ export async function retryPaymentIfAsked(order: OrderRun): Promise<number | und
   if (voided.outcome === 'already_paid') {
     // The payment is the provider's word, as a webhook's would be: the window confirms it.
     order.payment ??= { paymentIntentId: order.paymentIntentId, eventId: 'found-by-retry-payment' };
-    order.answerSupport('the entrant paid on the current pay link before the retry began; nothing was changed');
+    order.answerSupportRequest('the entrant paid on the current pay link before the retry began; nothing was changed');
     return undefined;
   }
   if (voided.outcome === 'processing') {
-    order.answerSupport('the bank is still deciding an attempt on the current pay link; retry once it is declined');
+    order.answerSupportRequest('the bank is still deciding an attempt on the current pay link; retry once it is declined');
     return undefined;
   }
   order.paymentAttempt += 1;
@@ -48,6 +48,6 @@ export async function retryPaymentIfAsked(order: OrderRun): Promise<number | und
   order.decline = undefined;
   const payDeadline = Date.now() + (request.seconds ?? paymentSeconds) * 1000;
   await order.moveTo('awaiting_payment', { paymentIntentId: order.paymentIntentId, payDeadline });
-  order.answerSupport();
+  order.answerSupportRequest();
   return payDeadline;
 }
