@@ -1,4 +1,5 @@
 import { SimulatedPaymentAdapter } from '../../src/integrations/simulator-adapters';
+import { isFinalOrderState } from '../../src/domain/order/order-states';
 import { reconcileDrop } from '../../src/services/payment/reconcile';
 import { dropCancelledUpdate, orderWorkflowId } from '../../workflows/definitions';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
@@ -43,6 +44,12 @@ describe("support's payment-side actions", () => {
   const auditOf = async (orderId: string) =>
     (await stack.api.call('GET', `/v1/audit?orderId=${orderId}`, { as: 'ops' })).body.entries as Array<{ action: string; outcome: string; reasonCode: string }>;
   const reconcile = (dropId: string) => reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
+  /** The order row once the read model has the final state (the Update answers as the workflow reaches it, a moment before). */
+  const finalRow = (orderId: string) =>
+    eventually(`order ${orderId} final in the read model`, async () => {
+      const row = await d.orderRow(orderId);
+      return isFinalOrderState(row.state) ? row : undefined;
+    });
   const checkout = (payLink: string, outcome?: string) =>
     fetch(payLink, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(outcome ? { outcome } : {}) });
 
@@ -60,7 +67,7 @@ describe("support's payment-side actions", () => {
     const res = await d.resolve(order.orderId, 'cancel_order');
     expect(res.status).toBe(200);
     expect(res.body.state).toBe('cancelled');
-    const row = await d.orderRow(order.orderId);
+    const row = await finalRow(order.orderId);
     expect(row).toMatchObject({ state: 'cancelled', final_reason: expect.stringMatching(/^cancelled_by_support:/) });
     expect(stack.simulator.payments.intents.get(pi)!.status).toBe('canceled');
     // The first of the waitlist (draw order) has the unit; the next one does not.
@@ -88,7 +95,7 @@ describe("support's payment-side actions", () => {
     const res = await d.resolve(waiting.orderId, 'cancel_order');
     expect(res.status).toBe(200);
     expect(res.body.state).toBe('cancelled');
-    const row = await d.orderRow(waiting.orderId);
+    const row = await finalRow(waiting.orderId);
     expect(row).toMatchObject({ state: 'cancelled', stock_held: false, refunded_cents: 1500 });
     expect(d.refundsOf(row.payment_intent_id!).map((x) => x.amount)).toEqual([1500]);
     const rsv = [...stack.simulator.lockers.reservations.values()].find((x) => x.orderId === waiting.orderId)!;
@@ -115,7 +122,7 @@ describe("support's payment-side actions", () => {
     } finally {
       stack.simulator.lockers.webhookTarget = target;
     }
-    const row = await d.orderRow(waiting.orderId);
+    const row = await finalRow(waiting.orderId);
     expect(row.state).toBe('picked_up');
     expect(d.refundsOf(row.payment_intent_id!)).toHaveLength(0);
     expect((await d.status(dropId, others[0]!)).order ?? null).toBeNull();
@@ -175,7 +182,7 @@ describe("support's payment-side actions", () => {
     expect(full.status).toBe(200);
     expect(full.body.state).toBe('refunded');
     expect(d.refundsOf(pi).map((x) => x.amount)).toEqual([500, 250, 750]);
-    expect(await d.orderRow(waiting.orderId)).toMatchObject({ state: 'refunded', refunded_cents: 1500 });
+    expect(await finalRow(waiting.orderId)).toMatchObject({ state: 'refunded', refunded_cents: 1500 });
     const report = await reconcile(dropId);
     expect(report.mismatches).toEqual([]);
     expect(report.ledger.refundedCents).toBe(1500);
@@ -205,7 +212,7 @@ describe("support's payment-side actions", () => {
     const cancel = () => handle.executeUpdate(dropCancelledUpdate, { args: [{ staffId, reasonCode: 'ops_decision' }] });
     const answers = await Promise.all([cancel(), cancel()]);
     expect(answers).toEqual([{ state: 'cancelled' }, { state: 'cancelled' }]);
-    expect(await d.orderRow(waiting.orderId)).toMatchObject({ state: 'cancelled', final_reason: `drop_cancelled:${staffId}`, stock_held: false });
+    expect(await finalRow(waiting.orderId)).toMatchObject({ state: 'cancelled', final_reason: `drop_cancelled:${staffId}`, stock_held: false });
     expect(d.refundsOf(row.payment_intent_id!).map((x) => x.amount)).toEqual([1500]);
     expect(await d.nodeStock(dropId)).toBe(1);
     expect((await d.status(dropId, others[0]!)).order ?? null).toBeNull();
@@ -254,7 +261,7 @@ describe("support's payment-side actions", () => {
     const closed = await d.resolve(waiting.orderId, 'close_without_refund');
     expect(closed.status).toBe(200);
     expect(closed.body.state).toBe('refunded');
-    const final = await d.orderRow(waiting.orderId);
+    const final = await finalRow(waiting.orderId);
     expect(final.final_reason).toMatch(/^closed_without_refund:/);
     stack.simulator.payments.intents.set(intent.id, intent);
     expect(d.refundsOf(intent.id)).toEqual([]);
