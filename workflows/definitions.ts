@@ -236,6 +236,7 @@ export const STEPS_UNDER_WAY: Partial<Record<OrderWorkflowState, string>> = {
   refunding_missed_pickup: 'the missed-pickup refund is under way',
   reshipping_missed_pickup: 'the missed-pickup reship is under way',
   crediting_missed_pickup: 'the missed-pickup store credit is under way',
+  cancelling: "the order's cancellation is under way",
 };
 
 /** Why a support action is refused in a state (null: allowed); the validator and the API say the same. */

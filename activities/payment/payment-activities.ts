@@ -1,10 +1,10 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import { advanceAuthorization, findAuthorization, listOpenAuthorizations } from '../../src/db/repositories/authorizations';
 import { openException } from '../../src/db/repositories/exceptions';
-import { savePayLink } from '../../src/db/repositories/orders';
+import { recordRefundedCents, savePayLink } from '../../src/db/repositories/orders';
 import { ProviderRejectedError, isDisputeOpen, type DisputeStatus, type PaymentIntent } from '../../src/integrations/providers';
 import { entryKeys, orderKeys } from '../../src/domain/idempotency-keys';
-import { postCapture, postChargeback, postRefund, postStoreCredit } from '../../src/services/payment/payment-ledger';
+import { postCapture, postChargeback, postPartialRefund, postRefund, postStoreCredit } from '../../src/services/payment/payment-ledger';
 import type { ActivityDeps } from '../deps';
 import { askAgainOnTransientFailure, failFastOnRejection } from '../provider-errors';
 
@@ -17,21 +17,33 @@ export type RefundOutcome =
   | { outcome: 'disputed'; disputeId: string | null; disputeStatus: DisputeStatus }
   | { outcome: 'charged_back'; disputeId: string | null };
 
+/** What support's partial refund found: done, or refused by the provider (a dispute, or more than is left). */
+export type PartialRefundOutcome = { outcome: 'refunded'; refundId: string } | { outcome: 'refused'; reason: string };
+
+/** The key of the order's `attempt`-th intent or void: the first keeps the form it always had. */
+const attemptKey = (first: string, later: (attempt: number) => string, attempt: number | undefined) =>
+  attempt !== undefined && attempt > 1 ? later(attempt) : first;
+
 export function createPaymentActivities({ db, payments }: ActivityDeps) {
   return {
     /**
      * Creates the order's intent (once, whatever the retries) and keeps its pay link on the order
      * row for the entrant's status page. Returns the intent id only: the pay link is a bearer
-     * secret and must not enter workflow history.
+     * secret and must not enter workflow history. `attempt` (2, 3, …): support's retry_payment,
+     * a fresh intent under a key of its own (absent: the order's first intent).
      */
-    async createPaymentIntent(input: { dropId: string; orderId: string; amountCents: number; currency: string }) {
+    async createPaymentIntent(input: { dropId: string; orderId: string; amountCents: number; currency: string; attempt?: number }) {
       const intent = await failFastOnRejection(() =>
         payments.createPaymentIntent({
           dropId: input.dropId,
           orderId: input.orderId,
           amountCents: input.amountCents,
           currency: input.currency,
-          idempotencyKey: orderKeys.intent(input.dropId, input.orderId),
+          idempotencyKey: attemptKey(
+            orderKeys.intent(input.dropId, input.orderId),
+            (n) => orderKeys.intentAttempt(input.dropId, input.orderId, n),
+            input.attempt,
+          ),
         }),
       );
       await savePayLink(db, input.orderId, intent.payLink);
@@ -52,8 +64,9 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
     /**
      * The pay window closed: void the intent. If the entrant paid at the last moment the cancel
      * is refused and we report it, so the workflow refunds instead of keeping unowed money.
+     * `attempt`: which of the order's intents (support's retry_payment), for the void's key.
      */
-    async cancelPaymentIntent(input: { dropId: string; orderId: string; paymentIntentId: string }) {
+    async cancelPaymentIntent(input: { dropId: string; orderId: string; paymentIntentId: string; attempt?: number }) {
       const retrieve = () => failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
       const intent = await payments.retrievePaymentIntent(input.paymentIntentId).catch(async (err: unknown) => {
         // Any other failure: the same answer as any retrieve (a rejection fails fast), without asking again.
@@ -78,7 +91,8 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
       if (intent.status === 'processing') return { outcome: 'processing' as const };
       if (intent.status !== 'canceled') {
         try {
-          await payments.cancelPaymentIntent(input.paymentIntentId, orderKeys.cancel(input.dropId, input.orderId));
+          const key = attemptKey(orderKeys.cancel(input.dropId, input.orderId), (n) => orderKeys.cancelAttempt(input.dropId, input.orderId, n), input.attempt);
+          await payments.cancelPaymentIntent(input.paymentIntentId, key);
         } catch (err) {
           if (!(err instanceof ProviderRejectedError)) throw err;
           // Refused because the entrant's attempt moved the intent on between our two calls.
@@ -96,8 +110,16 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
      * decided blocks it (`disputed`; the money is the bank's to move), a lost one already
      * returned it (`charged_back`, posted once). A won dispute refunds under a key of its own,
      * since the provider replays the `charge_disputed` answer it may have stored for the first.
+     * `amountCents` is what is left to refund; `refundedBeforeCents` what support's partial
+     * refunds returned before it (the order row's total becomes their sum).
      */
-    async refundPayment(input: { dropId: string; orderId: string; paymentIntentId: string; amountCents: number }): Promise<RefundOutcome> {
+    async refundPayment(input: {
+      dropId: string;
+      orderId: string;
+      paymentIntentId: string;
+      amountCents: number;
+      refundedBeforeCents?: number;
+    }): Promise<RefundOutcome> {
       const disputeOutcome = async (intent: PaymentIntent): Promise<RefundOutcome | null> => {
         const d = intent.dispute;
         if (!d) return null;
@@ -131,6 +153,41 @@ export function createPaymentActivities({ db, payments }: ActivityDeps) {
         return failFastOnRejection(() => Promise.reject(err));
       }
       await postRefund(db, input);
+      await recordRefundedCents(db, input.orderId, (input.refundedBeforeCents ?? 0) + input.amountCents);
+      return { outcome: 'refunded', refundId: refund.refundId };
+    },
+
+    /**
+     * Support's partial refund of `amountCents` (the `part`-th, 1, 2, …; its own key at the
+     * provider and in the ledger); the order goes on. Refused, changing nothing, when the
+     * charge is or was disputed (the bank decides that money) or the provider says the amount
+     * is more than is left. `refundedBeforeCents`: the order's refunds before this one.
+     */
+    async refundPartOfPayment(input: {
+      dropId: string;
+      orderId: string;
+      paymentIntentId: string;
+      amountCents: number;
+      part: number;
+      refundedBeforeCents: number;
+    }): Promise<PartialRefundOutcome> {
+      const intent = await failFastOnRejection(() => payments.retrievePaymentIntent(input.paymentIntentId));
+      if (intent.dispute && intent.dispute.status !== 'won' && intent.dispute.status !== 'warning_closed') {
+        return { outcome: 'refused', reason: `the payment is disputed (${intent.dispute.status}): no partial refund` };
+      }
+      let refund: { refundId: string };
+      try {
+        refund = await payments.refund({
+          paymentIntentId: input.paymentIntentId,
+          amountCents: input.amountCents,
+          idempotencyKey: orderKeys.refundPart(input.dropId, input.orderId, input.part),
+        });
+      } catch (err) {
+        if (!(err instanceof ProviderRejectedError)) throw err;
+        return { outcome: 'refused', reason: `the payment provider refused the refund: ${err.message}` };
+      }
+      await postPartialRefund(db, input);
+      await recordRefundedCents(db, input.orderId, input.refundedBeforeCents + input.amountCents);
       return { outcome: 'refunded', refundId: refund.refundId };
     },
 

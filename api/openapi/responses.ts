@@ -24,6 +24,7 @@ const orderState = enumOf<OrderState>({
   refunding_missed_pickup: true,
   reshipping_missed_pickup: true,
   reshipping_by_support: true,
+  cancelling: true,
   crediting_missed_pickup: true,
   unpaid: true,
   picked_up: true,

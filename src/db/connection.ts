@@ -8,6 +8,7 @@ import * as intakeKeys from './migrations/0004_intake_keys';
 import * as staffAndAudit from './migrations/0005_staff_and_audit';
 import * as opsControls from './migrations/0006_ops_controls';
 import * as claimCodeVersion from './migrations/0007_claim_code_version';
+import * as refundedCents from './migrations/0008_refunded_cents';
 import * as supportQueue from './migrations/0009_support_queue';
 
 export type Db = Kysely<Database>;
@@ -42,6 +43,7 @@ const migrations: Record<string, Migration> = {
   '0005_staff_and_audit': staffAndAudit,
   '0006_ops_controls': opsControls,
   '0007_claim_code_version': claimCodeVersion,
+  '0008_refunded_cents': refundedCents,
   '0009_support_queue': supportQueue,
 };
 

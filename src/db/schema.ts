@@ -144,6 +144,8 @@ export interface OrdersTable {
   /** The carrier's latest tracking step; only moves forward. */
   tracking_status: 'label_created' | 'in_transit' | 'delivered' | null;
   credit_cents: number | null;
+  /** Refunded so far (support's partial refunds, then the full refund), in cents. */
+  refunded_cents: Generated<number>;
   offer_code: string | null;
   label_carriers_tried: Generated<string[]>;
   created_at: Generated<Date>;

@@ -16,8 +16,16 @@ export const orderKeys = {
   capture: (dropId: string, orderId: string) => orderKey(dropId, orderId, 'capture'),
   /** Voiding the intent when the pay window closes. */
   cancel: (dropId: string, orderId: string) => orderKey(dropId, orderId, 'cancel'),
+  /**
+   * Support's retry_payment: the order's `attempt`-th intent (2, 3, …; the first is `intent`)
+   * and its void, each its own operation at the provider.
+   */
+  intentAttempt: (dropId: string, orderId: string, attempt: number) => orderKey(dropId, orderId, `intent-${attempt}`),
+  cancelAttempt: (dropId: string, orderId: string, attempt: number) => orderKey(dropId, orderId, `cancel-${attempt}`),
   /** The refund at the provider and its ledger posting. */
   refund: (dropId: string, orderId: string) => orderKey(dropId, orderId, 'refund'),
+  /** Support's `part`-th partial refund (1, 2, …) at the provider and its ledger posting; the full refund stays `refund`. */
+  refundPart: (dropId: string, orderId: string, part: number) => orderKey(dropId, orderId, `refund-part-${part}`),
   /** A refund after a dispute the bank decided for us: its own key, as the provider may have stored a refusal under `refund`. */
   refundAfterDispute: (dropId: string, orderId: string, disputeId: string) => orderKey(dropId, orderId, `refund-after-${disputeId}`),
   /** The chargeback's ledger posting (a lost dispute). */

@@ -14,6 +14,9 @@ describe('business idempotency keys', () => {
     expect(orderKeys.storeCredit('d1', 'ord_e1')).toBe('drop:d1:order:ord_e1:store-credit:v1');
     expect(orderKeys.compartment('d1', 'ord_e1')).toBe('drop:d1:order:ord_e1:compartment:v1');
     expect(orderKeys.compartmentForCode('d1', 'ord_e1', 2)).toBe('drop:d1:order:ord_e1:compartment-code-2:v1');
+    expect(orderKeys.intentAttempt('d1', 'ord_e1', 2)).toBe('drop:d1:order:ord_e1:intent-2:v1');
+    expect(orderKeys.cancelAttempt('d1', 'ord_e1', 2)).toBe('drop:d1:order:ord_e1:cancel-2:v1');
+    expect(orderKeys.refundPart('d1', 'ord_e1', 1)).toBe('drop:d1:order:ord_e1:refund-part-1:v1');
   });
 
   test("an entry's hold keys keep their stored forms", () => {

@@ -7,6 +7,7 @@ import {
   isOpenDisputeStatus,
   type OrderWorkflowInput,
   type OrderWorkflowState,
+  type DropCancelled,
   type PaymentDisputed,
   type PaymentFailed,
   type PaymentSucceeded,
@@ -54,8 +55,8 @@ export class OrderRun {
   /** Why the accepted support action was not carried out (the Update answers it as a refusal). */
   supportRefusal: string | undefined;
   /**
-   * Requests answered while the order went on (extend_pickup, reissue_claim_code): null if done,
-   * else why not. The Update's handler takes its answer from here.
+   * Requests answered while the order went on (retry_payment, extend_pickup, reissue_claim_code):
+   * null if done, else why not. The Update's handler takes its answer from here.
    */
   readonly supportAnswers = new Map<ResolveRequest, string | null>();
   /** Every reservation the locker reported opened (pickup signals), however many came. */
@@ -63,6 +64,12 @@ export class OrderRun {
   dispute: PaymentDisputed | undefined;
   /** Counts dispute events, so a wait wakes on each one. */
   disputeSeq = 0;
+  /** Ops cancelled the drop (the first dropCancelled Update; later ones only wait for its end). */
+  dropCancel: DropCancelled | undefined;
+  /** The cancellation the order is carrying out (cancel.ts); a failure's compensation ends it `cancelled` too. */
+  cancelling: { reason: string; promote: boolean } | undefined;
+  /** True once a compensation failed for good: the order waits in needs_support (saga.ts). */
+  compensationFailed = false;
 
   // ---- payment ----
   paymentIntentId = '';
@@ -74,6 +81,16 @@ export class OrderRun {
   refundBlockedBy: { disputeId: string | null; status: string } | undefined;
   /** Why a refund step ended without our refund: `dispute_lost` or closed by support. */
   refundEndedBy: string | undefined;
+  /** Which of the order's payment intents is current: 1, then one more per retry_payment. */
+  paymentAttempt = 1;
+  /** Cents returned by support's partial refunds so far; the full refund returns the rest. */
+  refundedCents = 0;
+  /** Support's partial refunds so far (each has its own key). */
+  partialRefunds = 0;
+  /** True while a partial refund is at the provider: the full refund waits for it, to refund only what is left. */
+  partialRefundUnderWay = false;
+  /** A partial refund the provider did not answer: the next refund completes it first (partial-refund.ts). */
+  partInDoubt: { part: number; amountCents: number } | undefined;
 
   // ---- pickup ----
   /**
@@ -88,6 +105,20 @@ export class OrderRun {
     this.paymentStates = patched('payment-states');
   }
 
+  /** What is left of the payment to refund, in cents. */
+  refundableCents(): number {
+    return this.input.amountCents - this.refundedCents;
+  }
+
+  /**
+   * Answers the accepted support request while the order goes on: done (null), or why not
+   * (`refusal`, a 409); the next request may come.
+   */
+  answerSupportRequest(refusal: string | null = null): void {
+    if (this.supportRequest) this.supportAnswers.set(this.supportRequest, refusal);
+    this.supportRequest = undefined;
+  }
+
   disputeOpen(): boolean {
     return this.refundBlockedBy !== undefined || (this.dispute !== undefined && isOpenDisputeStatus(this.dispute.status));
   }
@@ -100,12 +131,6 @@ export class OrderRun {
   /** The final reason of a refunded order, unless a dispute decided where its money went. */
   refundedReason(reason: string): string {
     return this.refundEndedBy ?? reason;
-  }
-
-  /** Answers the accepted support request while the order goes on: done, or why not (`refusal`). */
-  answerSupportRequest(refusal: string | null = null): void {
-    if (this.supportRequest) this.supportAnswers.set(this.supportRequest, refusal);
-    this.supportRequest = undefined;
   }
 
   /** Records the next state (search attribute and database row, numbered). */
@@ -134,10 +159,17 @@ export class OrderRun {
     return { orderId: this.input.orderId, state: final, reason };
   }
 
+  /** The unit goes to the next entrant on the waitlist, in draw order (once per order, whatever the retries). */
+  async promoteNext(): Promise<void> {
+    await promoteNextEntrant({ dropId: this.input.dropId, replacesOrderId: this.input.orderId });
+  }
+
   /** The unit was not paid for in time: it goes to the next entrant on the waitlist, in draw order. */
   async releaseToWaitlist(final: 'unpaid' | 'declined' | 'refunded', reason: string): Promise<OrderOutcome> {
     // Promote before finishing, so the drop never sees every order final while a unit is in flight.
-    await promoteNextEntrant({ dropId: this.input.dropId, replacesOrderId: this.input.orderId });
+    // A cancelled drop promotes nobody.
+    if (this.dropCancel) return this.finish(final, reason);
+    await this.promoteNext();
     return this.finish(final, reason);
   }
 }

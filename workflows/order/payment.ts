@@ -4,6 +4,8 @@ import { presets } from '../options';
 import type { OrderOutcome, OrderRun } from './order-run';
 import { refund } from './refund';
 import { windowSeconds } from './drop-windows';
+import { cancelIfAsked } from './cancel';
+import { attemptOf, retryPaymentIfAsked } from './retry-payment';
 
 const { createPaymentIntent, confirmPayment, cancelPaymentIntent, captureAuthorizedPayment } = proxyActivities<Activities>(presets.provider);
 
@@ -41,18 +43,25 @@ async function captureHoldFromEntry(order: OrderRun): Promise<'paid' | OrderOutc
   return 'paid';
 }
 
-/** pay_after_win: a pay link and a pay window; a decline or a lapse releases the unit. */
+/**
+ * pay_after_win: a pay link and a pay window; a decline or a lapse releases the unit. Support
+ * may give a declined entrant a fresh pay link and window (retry_payment) or cancel the order
+ * (cancel_order; also the drop's cancellation): the window's wait wakes on either.
+ */
 async function payWindow(order: OrderRun): Promise<'paid' | OrderOutcome> {
   const { input } = order;
   const { dropId, orderId } = input;
-  const newIntent = () => createPaymentIntent({ dropId, orderId, amountCents: input.amountCents, currency: input.currency });
+  // The current attempt's intent (support's retry_payment makes a new one under a key of its own).
+  const newIntent = () => createPaymentIntent({ dropId, orderId, amountCents: input.amountCents, currency: input.currency, ...attemptOf(order) });
   let paidLate = false;
   // Registered before the intent exists: an intent made by a request whose answer never came
   // back is still voided (asking again with the same key returns that intent).
   order.saga.add('void payment', async () => {
     if (!order.paymentIntentId) order.paymentIntentId = (await newIntent()).paymentIntentId;
     const { paymentIntentId } = order;
-    const { outcome } = order.paymentStates ? await cancelOrAwaitBank(order) : await cancelPaymentIntent({ dropId, orderId, paymentIntentId });
+    const { outcome } = order.paymentStates
+      ? await cancelOrAwaitBank(order)
+      : await cancelPaymentIntent({ dropId, orderId, paymentIntentId, ...attemptOf(order) });
     // Paid in the last moment: we took money we will not use, so give it back.
     if (outcome === 'already_paid') {
       await confirmPayment({ dropId, orderId, paymentIntentId });
@@ -63,20 +72,26 @@ async function payWindow(order: OrderRun): Promise<'paid' | OrderOutcome> {
   });
   const intent = await newIntent();
   order.paymentIntentId = intent.paymentIntentId;
-  const { paymentIntentId } = order;
-  const payDeadline = Date.now() + (await windowSeconds(input, 'paymentSeconds')) * 1000;
-  await order.moveTo('awaiting_payment', { paymentIntentId, payDeadline });
+  let payDeadline = Date.now() + (await windowSeconds(input, 'paymentSeconds')) * 1000;
+  await order.moveTo('awaiting_payment', { paymentIntentId: order.paymentIntentId, payDeadline });
+  // Support's request, or the drop's cancellation: the only other wake-ups of the window.
+  const askedBySupport = () => order.supportRequest !== undefined || order.dropCancel !== undefined;
 
   let confirmed = false;
   let declined = false;
   order.lastDecline = undefined;
   while (!confirmed && !declined) {
     const remaining = payDeadline - Date.now();
-    if (remaining <= 0 || !(await condition(() => order.payment !== undefined || order.decline !== undefined, remaining))) break;
+    if (remaining <= 0 || !(await condition(() => order.payment !== undefined || order.decline !== undefined || askedBySupport(), remaining))) break;
+    const { paymentIntentId } = order;
     if (order.payment !== undefined) {
       // Believe the provider, not the message: confirm before moving on.
       confirmed = order.payment.paymentIntentId === paymentIntentId && (await confirmPayment({ dropId, orderId, paymentIntentId })).paid;
       if (!confirmed) order.payment = undefined;
+    } else if (order.decline === undefined) {
+      // Cancelled: the undos run below. A retry: a fresh intent, pay link and window.
+      if (order.dropCancel || order.supportRequest?.action === 'cancel_order') break;
+      payDeadline = (await retryPaymentIfAsked(order)) ?? payDeadline;
     } else if (order.paymentStates) {
       // Not final: the intent stays usable (as Stripe's does), another card may follow.
       if (order.decline!.paymentIntentId === paymentIntentId) order.lastDecline = order.decline;
@@ -86,11 +101,15 @@ async function payWindow(order: OrderRun): Promise<'paid' | OrderOutcome> {
       if (!declined) order.decline = undefined;
     }
   }
+  if (!confirmed) {
+    const cancelled = await cancelIfAsked(order);
+    if (cancelled) return cancelled;
+  }
   if (!confirmed && order.paymentStates) {
     // The window is over: close the intent, unless the bank is still deciding an attempt made
     // inside the window; then that attempt decides (paid, or declined).
     const { outcome, waited } = await cancelOrAwaitBank(order);
-    if (outcome === 'already_paid' && waited) confirmed = (await confirmPayment({ dropId, orderId, paymentIntentId })).paid;
+    if (outcome === 'already_paid' && waited) confirmed = (await confirmPayment({ dropId, orderId, paymentIntentId: order.paymentIntentId })).paid;
   }
   if (!confirmed) {
     await order.saga.compensate();
@@ -106,6 +125,8 @@ async function payWindow(order: OrderRun): Promise<'paid' | OrderOutcome> {
       : await order.releaseToWaitlist('unpaid', 'payment_window_lapsed');
   }
   order.moneyTaken = true;
+  // A retry_payment that raced the payment: nothing to retry.
+  if (order.supportRequest?.action === 'retry_payment') order.answerSupportRequest('the entrant paid before the retry began; nothing was changed');
   // The void step's purpose is over: from here a failure gives the money back.
   order.saga.forgetLatest();
   order.saga.add('refund payment', () => refund(order));
@@ -122,7 +143,7 @@ async function cancelOrAwaitBank(order: OrderRun): Promise<{ outcome: 'canceled'
   const { paymentIntentId } = order;
   let waited = false;
   for (;;) {
-    const { outcome } = await cancelPaymentIntent({ dropId, orderId, paymentIntentId });
+    const { outcome } = await cancelPaymentIntent({ dropId, orderId, paymentIntentId, ...attemptOf(order) });
     if (outcome !== 'processing') return { outcome, waited };
     waited = true;
     await condition(() => order.payment !== undefined || order.decline !== undefined, PROCESSING_RECHECK_MS);

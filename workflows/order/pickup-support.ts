@@ -26,8 +26,8 @@ const ACTIONS_BEFORE_SUPPORT_LOOP: readonly ResolveAction[] = ['refund', 'mark_p
  */
 export function pickupRequestRefusal(order: OrderRun, request: ResolveRequest): string | null {
   if (order.state !== 'awaiting_pickup') return null;
-  // The other helper's partial refund hooks in here (partialRefund(order, request)) once it exists.
-  if (request.action === 'refund' && request.amountCents !== undefined) return 'partial refunds are not available yet';
+  // A partial refund is carried out by the Update's handler, whatever the window does (partial-refund.ts).
+  if (request.action === 'refund' && request.amountCents !== undefined) return null;
   if (!order.pickupSupportActions) {
     if (ACTIONS_BEFORE_SUPPORT_LOOP.includes(request.action)) return null;
     return `${request.action} is not available for this order: its pickup window began before support's pickup actions (refund and mark_picked_up are)`;
@@ -38,9 +38,6 @@ export function pickupRequestRefusal(order: OrderRun, request: ResolveRequest): 
       return pickupExtensionRefusal(request.seconds);
     case 'reissue_claim_code':
       return Date.now() >= order.pickupDeadline ? 'the pickup window has ended: extend_pickup gives a new window with a new claim code' : null;
-    case 'cancel_order':
-      // Replaced by the cancel step (workflows/order/cancel.ts) when it lands.
-      return 'cancel_order is not available yet';
     default:
       return null;
   }

@@ -2,7 +2,7 @@ import { condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import type { OrderWorkflowInput, OrderWorkflowState } from '../definitions';
 import { presets } from '../options';
-import { cancelOrder } from './cancel';
+import { cancelAtLockerIfAsked } from './cancel';
 import type { OrderOutcome, OrderRun } from './order-run';
 import { markPickedUp, refundForSupport, releaseCompartmentAndCheck, replaceClaimCode, reserve, reshipForSupport, type Compartment } from './pickup-support';
 import { shipByCarrier } from './routing';
@@ -49,6 +49,9 @@ export async function pickupPhase(order: OrderRun, nodeId: string): Promise<Orde
     const reason = pickedUpHere() ? 'picked_up_at_locker' : `marked_picked_up_by_support:${order.supportRequest!.actor}`;
     return await order.finish('picked_up', reason, { claimCode: null });
   }
+  // Orders in the single wait: the drop's cancellation (handed over as a cancel_order) takes over here (cancel.ts).
+  const cancelled = await cancelAtLockerIfAsked(order, nodeId, reservationId);
+  if (cancelled) return cancelled;
   if (order.supportRequest?.action === 'refund') {
     if (patched('pickup-explicit-steps')) return await refundForSupport(order, nodeId, reservationId, order.supportRequest.actor, pickedUpHere);
     await order.saga.compensate();
@@ -89,7 +92,8 @@ async function pickupWindow(order: OrderRun, first: Compartment): Promise<OrderO
       case 'reship':
         return await reshipForSupport(order, c, request.actor, pickedUpHere);
       case 'cancel_order':
-        return await cancelOrder(order, request);
+        // Support's cancel_order, or the drop's cancellation handed over as one (cancel.ts).
+        return (await cancelAtLockerIfAsked(order, c.nodeId, c.reservationId, pickedUpHere))!;
       case 'extend_pickup':
       case 'reissue_claim_code': {
         if (request.action === 'reissue_claim_code' && c.deadline <= Date.now()) {

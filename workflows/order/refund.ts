@@ -2,6 +2,7 @@ import { condition, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { presets } from '../options';
 import type { OrderRun } from './order-run';
+import { completePartInDoubt } from './partial-refund';
 
 const { refundPayment } = proxyActivities<Activities>(presets.provider);
 const { openOrderException, resolveOrderExceptions } = proxyActivities<Activities>(presets.database);
@@ -9,12 +10,23 @@ const { openOrderException, resolveOrderExceptions } = proxyActivities<Activitie
 /** Support answers a dispute within a day (the card network decides without us otherwise). */
 const DISPUTE_SLA_MINUTES = 24 * 60;
 
-/** The undo of a taken payment: gives the money back (the saga's `refund payment` step). */
+/**
+ * The undo of a taken payment: gives back what support's partial refunds left (the saga's
+ * `refund payment` step). A partial refund at the provider right now finishes first.
+ */
 export async function refund(order: OrderRun): Promise<void> {
-  const { dropId, orderId, amountCents } = order.input;
-  if (!order.paymentStates) return void (await refundPayment({ dropId, orderId, paymentIntentId: order.paymentIntentId, amountCents }));
+  if (order.partialRefundUnderWay) await condition(() => !order.partialRefundUnderWay);
+  if (order.partInDoubt) await completePartInDoubt(order);
+  const { dropId, orderId } = order.input;
+  if (!order.paymentStates) return void (await refundPayment({ dropId, orderId, paymentIntentId: order.paymentIntentId, ...remaining(order) }));
   await refundUnlessDisputed(order);
 }
+
+/** The refund's amount: what is left; and, after partial refunds, what they returned (for the order row's total). */
+const remaining = (order: OrderRun) => ({
+  amountCents: order.refundableCents(),
+  ...(order.refundedCents > 0 && { refundedBeforeCents: order.refundedCents }),
+});
 
 /**
  * Refunds, unless the charge is disputed: an undecided dispute blocks the refund (the order
@@ -22,10 +34,11 @@ export async function refund(order: OrderRun): Promise<void> {
  * lost one returned the money already (a chargeback, posted once); a won one refunds.
  */
 async function refundUnlessDisputed(order: OrderRun): Promise<void> {
-  const { dropId, orderId, amountCents } = order.input;
+  const { dropId, orderId } = order.input;
+  const { amountCents } = remaining(order);
   let escalated = false;
   for (;;) {
-    const r = await refundPayment({ dropId, orderId, paymentIntentId: order.paymentIntentId, amountCents });
+    const r = await refundPayment({ dropId, orderId, paymentIntentId: order.paymentIntentId, ...remaining(order) });
     if (r.outcome !== 'disputed') {
       if (r.outcome === 'charged_back') order.refundEndedBy = 'dispute_lost';
       order.refundBlockedBy = undefined;

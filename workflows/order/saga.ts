@@ -1,6 +1,8 @@
-import { CancellationScope, condition, proxyActivities } from '@temporalio/workflow';
+import { CancellationScope, condition, patched, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import type { ResolveRequest } from '../definitions';
 import { presets } from '../options';
+import { finishCancelled } from './cancel';
 import type { OrderOutcome, OrderRun } from './order-run';
 
 const { openOrderException, resolveOrderExceptions } = proxyActivities<Activities>(presets.database);
@@ -51,10 +53,17 @@ export class Saga {
   }
 }
 
+/** The undo step that gives the entrant's money back (named in support's exception). */
+export const REFUND_STEP = 'refund payment';
+
 /**
  * Something a retry could not fix: undo what we can (a taken payment ends `refunded`, else
- * `unpaid`). What cannot be undone becomes a `compensation_failed` exception for support, with an
- * SLA; the order waits in needs_support and tries again on each of support's requests.
+ * `unpaid`; an order being cancelled ends `cancelled`). What cannot be undone becomes a
+ * `compensation_failed` exception for support, with an SLA; the order waits in needs_support and
+ * tries again on each of support's requests (`retry_compensation`, formerly `refund`). When the
+ * undo that fails is the refund, support's `close_without_refund` says the money went back
+ * another way (a chargeback): the refund is forgotten, the rest undone, the order ends
+ * `refunded` / `closed_without_refund:<staffId>` (`cancelled` when it was being cancelled).
  */
 export async function settleFailure(order: OrderRun, err: unknown): Promise<OrderOutcome> {
   const { orderId, dropId } = order.input;
@@ -63,11 +72,13 @@ export async function settleFailure(order: OrderRun, err: unknown): Promise<Orde
   for (;;) {
     try {
       await order.saga.compensate();
-      if (escalated) await resolveOrderExceptions({ orderId, resolution: `compensated after support retry` });
+      if (escalated) await resolveOrderExceptions({ orderId, resolution: order.refundEndedBy ?? `compensated after support retry` });
+      if (order.cancelling || order.dropCancel) return await finishCancelled(order);
       return await order.finish(order.moneyTaken ? 'refunded' : 'unpaid', order.refundedReason(`compensated_after_failure: ${cause}`));
     } catch (compensationError) {
       if (!escalated) {
         escalated = true;
+        order.compensationFailed = true;
         const step = order.saga.latestStep() ?? 'unknown step';
         await order.moveTo('needs_support');
         await openOrderException({
@@ -81,6 +92,13 @@ export async function settleFailure(order: OrderRun, err: unknown): Promise<Orde
       // Answer the request that asked for this try, then wait for support's next one.
       order.supportRequest = undefined;
       await condition(() => order.supportRequest !== undefined);
+      // (read again: the handler set it while this waited)
+      const close = order.supportRequest as ResolveRequest | undefined;
+      if (close?.action === 'close_without_refund' && order.saga.latestStep() === REFUND_STEP && patched('support-actions-v2')) {
+        // A chargeback (or support by hand) already returned the money: the refund is not run.
+        order.saga.forgetLatest();
+        order.refundEndedBy = `closed_without_refund:${close.actor}`;
+      }
     }
   }
 }

@@ -50,6 +50,8 @@ export interface OrderMoney {
   order_id: string;
   state: OrderState;
   amount_cents: number;
+  /** What the order row says it refunded (support's partial refunds, the full refund). */
+  refunded_cents: number;
   captured: string;
   refunded: string;
   charged_back: string;
@@ -62,7 +64,7 @@ export interface OrderMoney {
  */
 export async function readReconcileFigures(db: Kysely<Database>, dropId: string, clearingAccount: string, storeCreditAccount: string) {
   const orders = await sql<OrderMoney>`
-    SELECT o.order_id, o.state, o.amount_cents,
+    SELECT o.order_id, o.state, o.amount_cents, o.refunded_cents,
       coalesce(sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_captured'), 0) AS captured,
       coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_refunded'), 0) AS refunded,
       coalesce(-sum(l.amount_cents) FILTER (WHERE p.kind = 'payment_charged_back'), 0) AS charged_back
@@ -70,7 +72,7 @@ export async function readReconcileFigures(db: Kysely<Database>, dropId: string,
     LEFT JOIN ledger_postings p ON p.order_id = o.order_id
     LEFT JOIN ledger_lines l ON l.posting_id = p.posting_id AND l.account = ${clearingAccount}
     WHERE o.drop_id = ${dropId}
-    GROUP BY o.order_id, o.state, o.amount_cents`.execute(db);
+    GROUP BY o.order_id, o.state, o.amount_cents, o.refunded_cents`.execute(db);
   const unbalanced = await sql<{ n: string }>`
     SELECT count(*) AS n FROM (
       SELECT p.posting_id FROM ledger_postings p JOIN ledger_lines l ON l.posting_id = p.posting_id

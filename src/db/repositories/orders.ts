@@ -68,6 +68,18 @@ export async function savePayLink(db: Q, orderId: string, payLink: string): Prom
   await db.updateTable('orders').set({ pay_link: payLink }).where('order_id', '=', orderId).execute();
 }
 
+/**
+ * Records that the order has refunded `totalCents` so far (a retried write, or a late one
+ * carrying a smaller total, never lowers it).
+ */
+export async function recordRefundedCents(db: Q, orderId: string, totalCents: number): Promise<void> {
+  await db
+    .updateTable('orders')
+    .set((eb) => ({ refunded_cents: sql<number>`greatest(${eb.ref('refunded_cents')}, ${totalCents})` }))
+    .where('order_id', '=', orderId)
+    .execute();
+}
+
 /** How many of the drop's orders are in each state. */
 export async function countOrdersByState(db: Q, dropId: string) {
   return db

@@ -15,6 +15,7 @@ export type OrderState =
   | 'refunding_missed_pickup'
   | 'reshipping_missed_pickup'
   | 'crediting_missed_pickup'
+  | 'cancelling'
   // final states: every winner ends in exactly one of these
   | 'unpaid'
   | 'picked_up'

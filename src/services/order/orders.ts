@@ -20,7 +20,8 @@ import type { Actor, ReasonCode } from '../../domain/staff/staff';
 /**
  * Support resolves an order with one call: a Workflow Update whose validator has the last word.
  * Errors: 404 `order_not_found`; 409 `order_final` (the order is settled, its workflow finished);
- * 409 `invalid_action` (not allowed in the order's state, with `details.allowed`, or refused by the workflow).
+ * 409 `invalid_action` (not allowed in the order's state, with `details.allowed`; a partial refund
+ * beyond what is left, with `details.remainingCents`; or refused by the workflow, with its reason).
  */
 export async function resolveOrder(deps: ServiceDeps, actor: Actor, orderId: string, request: SupportRequest) {
   const { action, reasonCode, reason, amountCents, seconds } = request;
@@ -55,6 +56,11 @@ async function sendResolve(
   if (refusal) {
     const stepUnderWay = STEPS_UNDER_WAY[order.state as OrderWorkflowState];
     throw conflict('invalid_action', refusal, { allowed: allowedResolveActions(order.state as OrderWorkflowState), ...(stepUnderWay && { stepUnderWay }) });
+  }
+  // A partial refund beyond what is left: refused here with the amount (the workflow checks again).
+  const remainingCents = order.amount_cents - order.refunded_cents;
+  if (action === 'refund' && args.amountCents !== undefined && order.state === 'awaiting_pickup' && args.amountCents > remainingCents) {
+    throw conflict('invalid_action', `amountCents ${args.amountCents} is more than what is left to refund: ${remainingCents} cents`, { remainingCents });
   }
   const handle = deps.temporal.workflow.getHandle(orderWorkflowId(order.drop_id, order.entry_id));
   // The workflow's own state first: it is final a moment before the read model says so.

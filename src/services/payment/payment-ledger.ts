@@ -32,6 +32,10 @@ export const postCapture = (db: Db, m: OrderMoney) =>
 export const postRefund = (db: Db, m: OrderMoney) =>
   postMovement(db, m, orderKeys.refund(m.dropId, m.orderId), 'payment_refunded', ledgerAccounts.sales(m.dropId), ledgerAccounts.providerClearing);
 
+/** Support's `part`-th partial refund (the order keeps going; the full refund later posts what is left). */
+export const postPartialRefund = (db: Db, m: OrderMoney & { part: number }) =>
+  postMovement(db, m, orderKeys.refundPart(m.dropId, m.orderId, m.part), 'payment_refunded', ledgerAccounts.sales(m.dropId), ledgerAccounts.providerClearing);
+
 /**
  * A lost dispute: the bank took the money back from us for the cardholder (a chargeback), so
  * the ledger agrees with the provider and no refund is ever posted on top of it.

@@ -80,11 +80,15 @@ export async function reconcileDrop(deps: { db: Db; payments: PaymentProvider },
       mismatches.push(`${o.order_id}: provider charged back ${providerChargedBack}, ledger charged back ${ledgerChargedBack}`);
     }
     // The final state says where the money must be. A chargeback on a kept order is a loss
-    // (the ledger shows it), not money misplaced.
+    // (the ledger shows it), not money misplaced; support's partial refunds are not kept.
     const net = providerCaptured - providerRefunded - providerChargedBack;
     const keeps = ORDER_STATES_KEEPING_PAYMENT.includes(o.state);
     const returns = ORDER_STATES_RETURNING_PAYMENT.includes(o.state);
-    if (keeps && net + providerChargedBack !== o.amount_cents) mismatches.push(`${o.order_id}: ${o.state} but the provider holds ${net} of ${o.amount_cents}`);
+    const kept = o.amount_cents - o.refunded_cents;
+    if (keeps && net + providerChargedBack !== kept) {
+      const partly = o.refunded_cents > 0 ? ` (${o.refunded_cents} refunded by support)` : '';
+      mismatches.push(`${o.order_id}: ${o.state} but the provider holds ${net} of ${kept}${partly}`);
+    }
     if (returns && net !== 0) {
       if (o.state === 'refunded' && !refundMismatch) lostRefunds += 1;
       mismatches.push(`${o.order_id}: ${o.state} but the provider still holds ${net}`);

@@ -191,6 +191,8 @@ export async function entryStatus(deps: Pick<ServiceDeps, 'db' | 'secrets' | 'pa
       trackingNumber: order.tracking_number,
       trackingStatus: order.tracking_status,
       creditCents: order.credit_cents,
+      /** Refunded so far, in cents (support's partial refunds, then the full refund). */
+      refundedCents: order.refunded_cents,
       offerCode: offerCodeOf(deps.secrets.claimSecret, order),
     },
   };
