@@ -186,14 +186,14 @@ describe("support's actions at the locker", () => {
   it('refuses a request racing a step under way by name, and bad extend/refund requests with the reason', async () => {
     const dropId = 'pickup-actions-race';
     const [o] = await ordersAtLocker(dropId, 1);
-    // extend_pickup without seconds, or beyond the locker's 7 days; a partial refund (not yet).
+    // extend_pickup without seconds, or beyond the locker's 7 days; a partial refund larger than what was paid.
     const noSeconds = await d.resolve(o!.orderId, 'extend_pickup');
     expect(noSeconds.status).toBe(409);
     expect(noSeconds.body.error).toMatchObject({ code: 'invalid_action', message: expect.stringContaining('extend_pickup needs seconds') });
     expect((await d.resolve(o!.orderId, 'extend_pickup', { seconds: 7 * 86_400 + 1 })).status).toBe(400);
-    const partial = await d.resolve(o!.orderId, 'refund', { amountCents: 500 });
-    expect(partial.status).toBe(409);
-    expect(partial.body.error.message).toContain('partial refunds are not available yet');
+    const tooMuch = await d.resolve(o!.orderId, 'refund', { amountCents: 100_000 });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.body.error.code).toBe('invalid_action');
     expect((await d.orderRow(o!.orderId)).claim_code_version).toBe(0);
 
     for (const c of ['swiftship', 'parcelnow']) stack.simulator.setFaults(`carrier:${c}`, { latencyMs: 4000 });
