@@ -50,7 +50,8 @@ const usage = `usage: drops <command>
   staff revoke <staffId>       revoke a staff member's key at once
   staff list                   list staff members (id, role, active or revoked, name)
   worker | api | simulators    run one production-topology process (configured by environment)
-  record-histories             add replay fixtures from a real run to test/replay/histories (never overwrites)`;
+  record-histories [--only G]  add replay fixtures from a real run to test/replay/histories (never overwrites;
+                               G: paths,branches,support,drop-controls)`;
 
 const asksForHelp = command === undefined || command === 'help' || command === '--help' || command === '-h';
 const run = command ? commands[command] : undefined;

@@ -1,5 +1,5 @@
 import type { DropsApiClient } from './api-client';
-import { pollUntil } from '../lib/poll';
+import { demoDriver, type Receipt } from './drop-driver';
 
 /**
  * Two small drops whose winners take the order saga's other branches, driven through public
@@ -25,8 +25,6 @@ export interface OrderBranchesResult {
   byBranch: Record<OrderBranch, { dropId: string; entryId: string; finalState: string }>;
 }
 
-type Receipt = { entryId: string; receiptSecret: string };
-
 export async function runOrderBranches(o: {
   api: DropsApiClient;
   providerUrl: string;
@@ -36,52 +34,11 @@ export async function runOrderBranches(o: {
   deadlineMs?: number;
 }): Promise<OrderBranchesResult> {
   const { api } = o;
-  const deadline = Date.now() + (o.deadlineMs ?? 600_000);
-  const until = <T>(what: string, check: () => Promise<T | undefined>): Promise<T> => pollUntil(what, check, { deadline, intervalMs: 250 });
-  const post = async (url: string, body?: unknown) => {
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: res.status, body: await res.text() };
-  };
-  const faults = async (profile: Record<string, unknown>) => {
-    const r = await post(`${o.providerUrl}/_sim/faults`, profile);
-    if (r.status !== 200) throw new Error(`faults answered ${r.status}: ${r.body}`);
-  };
-
-  const phase = async (dropId: string) => (await api.call('GET', `/v1/drops/${dropId}`, { as: 'ops' })).body.phase as string;
-  const launch = async (dropId: string, body: Record<string, unknown>) => {
-    const r = await api.call('POST', '/v1/drops', { as: 'ops', body: { dropId, name: dropId, currency: 'usd', ...body } });
-    if (r.status !== 201) throw new Error(`launch of ${dropId} answered ${r.status}: ${JSON.stringify(r.body)}`);
-    await until(`${dropId} registration`, async () => ((await phase(dropId)) === 'registration' ? true : undefined));
-  };
-  const register = async (dropId: string, regions: string[]) => {
-    const receipts: Receipt[] = [];
-    for (const [i, region] of regions.entries()) {
-      const r = await api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `${dropId}-${i}@example.test`, region } });
-      if (r.status !== 201) throw new Error(`registration answered ${r.status}`);
-      receipts.push(r.body);
-    }
-    return receipts;
-  };
-  const close = async (dropId: string) => {
-    const r = await api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' });
-    if (r.status !== 200) throw new Error(`close answered ${r.status}: ${JSON.stringify(r.body)}`);
-  };
-  const status = async (dropId: string, r: Receipt) =>
-    (await api.call('GET', `/v1/drops/${dropId}/entries/${r.entryId}`, { headers: { 'x-receipt-secret': r.receiptSecret } })).body;
-  const orderIn = (dropId: string, r: Receipt, ...states: string[]) =>
-    until(`order of ${r.entryId} in ${states.join('/')}`, async () => {
-      const s = await status(dropId, r);
-      return s.order && states.includes(s.order.state) ? s.order : undefined;
-    });
-  const pickUp = async (order: { nodeId: string; claimCode: string }) => {
-    const r = await post(`${o.providerUrl}/lockers/${order.nodeId}/open`, { claim_code: order.claimCode });
-    if (r.status !== 200) throw new Error(`locker answered ${r.status}: ${r.body}`);
-  };
-  const final = async (dropId: string, r: Receipt) => ({ dropId, entryId: r.entryId, finalState: (await status(dropId, r)).order.state as string });
+  const { until, post, faults, phase, launch, register, close, orderIn, pickUp, final } = demoDriver({
+    api,
+    providerUrl: o.providerUrl,
+    deadline: Date.now() + (o.deadlineMs ?? 600_000),
+  });
 
   // ---- holds: authorize_at_entry, credit policy ----
   const holdsDropId = `${o.dropIdPrefix}-holds`;

@@ -10,6 +10,12 @@ export interface HistoryFacts {
   activities: Set<string>;
   /** Every OrderState the run upserted. */
   orderStates: Set<string>;
+  /** Every DropPhase the run started with or upserted. */
+  dropPhases: Set<string>;
+  /** The workflow's input (its first argument). */
+  input: Record<string, any> | null;
+  /** The Updates the run accepted, in order, with their first argument. */
+  updates: Array<{ name: string; arg: Record<string, any> | undefined }>;
 }
 
 const decode = (payload: { data?: string } | undefined): any =>
@@ -26,12 +32,44 @@ export function historyFacts(history: { events: Array<Record<string, any>> }): H
     result: decode(last.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0]) ?? null,
     activities: new Set(),
     orderStates: new Set(),
+    dropPhases: new Set(),
+    input: decode(started.input?.payloads?.[0]) ?? null,
+    updates: [],
   };
+  const startPhase = started.searchAttributes?.indexedFields?.DropPhase;
+  if (startPhase) facts.dropPhases.add(decode(startPhase));
   for (const e of history.events) {
     const activity = e.activityTaskScheduledEventAttributes?.activityType?.name;
     if (activity) facts.activities.add(activity);
     const state = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.OrderState;
     if (state) facts.orderStates.add(decode(state));
+    const phase = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.DropPhase;
+    if (phase) facts.dropPhases.add(decode(phase));
+    const update = e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+    if (update) facts.updates.push({ name: update.name, arg: decode(update.args?.payloads?.[0]) });
   }
   return facts;
 }
+
+/**
+ * One workflow's runs (oldest first) seen as one: what any run did, the first run's input and
+ * id, the last run's result and successor.
+ */
+export function mergeRuns(runs: HistoryFacts[]): HistoryFacts {
+  const first = runs[0]!;
+  const last = runs[runs.length - 1]!;
+  const union = (pick: (h: HistoryFacts) => Set<string>) => new Set(runs.flatMap((h) => [...pick(h)]));
+  return {
+    ...first,
+    continuedAs: last.continuedAs,
+    result: last.result,
+    activities: union((h) => h.activities),
+    orderStates: union((h) => h.orderStates),
+    dropPhases: union((h) => h.dropPhases),
+    updates: runs.flatMap((h) => h.updates),
+  };
+}
+
+/** True when the history accepted Update `name` (and, if given, its argument passes `arg`). */
+export const accepted = (h: HistoryFacts, name: string, arg: (a: Record<string, any>) => boolean = () => true): boolean =>
+  h.updates.some((u) => u.name === name && arg(u.arg ?? {}));

@@ -5,7 +5,9 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { WORKFLOWS_PATH } from '../../src/worker/worker';
-import { historyFacts, type HistoryFacts } from './history-facts';
+import { historyFacts, mergeRuns, type HistoryFacts } from './history-facts';
+import { RECORDED_BRANCHES, recordingOf } from './recorded-branches';
+import { FIXTURE_NAMES } from '../../src/cli/record-histories';
 
 const FIXTURES = join(__dirname, 'histories');
 const load = (file: string) => historyFromJSON(JSON.parse(readFileSync(join(FIXTURES, file), 'utf8')));
@@ -55,6 +57,39 @@ describe('replaying histories recorded from real runs', () => {
 
   it.each(Object.keys(BRANCHES))('keeps a history of the branch: %s', (branch) => {
     expect(files.filter((f) => BRANCHES[branch]!(facts.get(f)!))).not.toEqual([]);
+  });
+
+  describe('support and ops branches (recorded by `drops record-histories`, groups support and drop-controls)', () => {
+    const runNumber = (f: string) => Number(/\.run-(\d+)\.json$/.exec(f)?.[1] ?? 0);
+    /** Each recording of `name` (its runs taken together, oldest first). */
+    const recordingsOf = (name: string) => {
+      const byRecording = new Map<string, string[]>();
+      for (const f of files) {
+        const r = recordingOf(f);
+        if (r?.name === name) byRecording.set(r.recording, [...(byRecording.get(r.recording) ?? []), f]);
+      }
+      return [...byRecording].map(([recording, runs]) => ({
+        recording,
+        facts: mergeRuns(runs.sort((a, b) => runNumber(a) - runNumber(b)).map((f) => facts.get(f)!)),
+      }));
+    };
+    const names = Object.keys(RECORDED_BRANCHES);
+
+    it('names only fixtures the recorder writes', () => {
+      expect(names.filter((n) => !FIXTURE_NAMES.includes(n))).toEqual([]);
+    });
+
+    it.each(names)('each recording named %s took that branch', (name) => {
+      const wrong = recordingsOf(name).filter((r) => !RECORDED_BRANCHES[name]!(r.facts));
+      expect(wrong.map((r) => r.recording)).toEqual([]);
+    });
+
+    // They are first recorded together, once the support actions and ops controls are merged;
+    // from then on each must keep a history.
+    it('keeps a history of every one of them once any was recorded', () => {
+      const missing = names.filter((n) => recordingsOf(n).length === 0);
+      expect(missing.length === names.length ? [] : missing).toEqual([]);
+    });
   });
 
   it('keeps every run of each workflow that continued as new, so each run is replayed', () => {
