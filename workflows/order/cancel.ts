@@ -48,7 +48,7 @@ export async function cancelIfAsked(order: OrderRun): Promise<OrderOutcome | und
  * first, asking the locker whether the entrant opened it: if so the unit left, the order ends
  * `picked_up` and support's cancel_order is refused with that reason (nothing is refunded).
  * `undefined` when no cancellation was asked. `pickedUpHere`: whether a pickup signal named this
- * reservation (the pickup loop of wip/orderpickup passes its own).
+ * reservation (the pickup loop passes its own).
  */
 export async function cancelAtLockerIfAsked(
   order: OrderRun,
