@@ -3,7 +3,7 @@ import { RESOLVE_ACTIONS } from '../workflows/definitions';
 import { slug } from '../src/domain/drop/launch';
 import { DROP_PHASES } from '../src/domain/drop/phases';
 import { REASON_CODES, STAFF_ID } from '../src/domain/staff/staff';
-import { EXCEPTION_RESOLUTIONS } from '../src/domain/support/exception-kinds';
+import { EXCEPTION_KINDS, EXCEPTION_RESOLUTIONS, type ExceptionKind } from '../src/domain/support/exception-kinds';
 
 /** The launch and registration bodies are the domain's; the API validates with them. */
 export { launchDropSchema, type LaunchDrop } from '../src/domain/drop/launch';
@@ -130,10 +130,8 @@ export const nodeParams = z.object({ dropId: slug, nodeId: slug });
 /** `GET /v1/exceptions`: filters and keyset paging (`cursor` from the previous page's `nextCursor`). */
 export const exceptionsQuerySchema = z.strictObject({
   dropId: slug.optional(),
-  kind: z
-    .string()
-    .regex(/^[a-z_]{1,64}$/)
-    .optional(),
+  /** One of the kinds in src/domain/support/exception-kinds.ts; anything else is a 400, not an empty page. */
+  kind: z.enum(Object.keys(EXCEPTION_KINDS) as [ExceptionKind, ...ExceptionKind[]]).optional(),
   status: z.enum(['open', 'resolved', 'all']).default('open'),
   overdue: z
     .enum(['true', 'false'])

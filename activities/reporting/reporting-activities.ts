@@ -15,7 +15,11 @@ export function createReportingActivities({ db }: ActivityDeps) {
       if (!drop) throw new Error(`drop ${input.dropId} not found`);
       const { dropId } = input;
 
-      const { entryCounts, orderCounts, perNode, timings, money, exceptions, promoted } = await readReportFigures(db, dropId, ledgerAccounts.providerClearing);
+      const { entryCounts, orderCounts, perNode, timings, money, exceptions, promoted, cancelledPaid } = await readReportFigures(
+        db,
+        dropId,
+        ledgerAccounts.providerClearing,
+      );
       const entrants = Number(entryCounts.rows[0]!.entrants);
       const drawnWinners = Number(entryCounts.rows[0]!.drawn);
       const byState: Record<string, number> = Object.fromEntries(orderCounts.rows.map((r) => [r.state, Number(r.n)]));
@@ -30,7 +34,8 @@ export function createReportingActivities({ db }: ActivityDeps) {
       const unpaid = n('unpaid');
       const declined = n('declined');
       const credited = n('credited');
-      const paid = pickedUp + shipped + refunded + credited;
+      const cancelled = n('cancelled');
+      const paid = pickedUp + shipped + refunded + credited + cancelledPaid;
       const winners = Object.values(byState).reduce((a, b) => a + b, 0);
       const pickupRoutedFinal = pickedUp + perNode.rows.reduce((sum, r) => sum + Number(r.refunded_pickups), 0);
       const capturedCents = moneyBy['payment_captured'] ?? 0;
@@ -64,7 +69,8 @@ export function createReportingActivities({ db }: ActivityDeps) {
           refunded,
           shipped,
           credited,
-          unsettled: winners - paid - unpaid - declined,
+          cancelled,
+          unsettled: winners - paid - unpaid - declined - (cancelled - cancelledPaid),
         },
         rates: {
           payRate: ratio(paid, winners),

@@ -92,6 +92,10 @@ export const dropViewSchema = z
     commitment: z.string().nullable().describe("sha256 of the draw's seed (hex), published at announce"),
     entrantsDigest: z.string().nullable().describe('digest of the frozen entrant list, set at close'),
     registration: z.object({ opensAt: time().nullable(), closesAt: time().nullable() }),
+    schedule: z
+      .object({ announceAt: time(), registrationOpensAt: time() })
+      .nullable()
+      .describe('a scheduled launch as ops sent it; null: announced and opened at once'),
     counts: z.object({ entries: int(), orders: z.partialRecord(orderState, int()).describe('orders per state; states with none are absent') }),
     nodes: z.array(z.object({ nodeId: z.string(), region: z.string(), kind: z.enum(['locker', 'popup']), stockTotal: int(), stockRemaining: int() })),
     cancelled: z
@@ -215,6 +219,7 @@ export const postMortemSchema = z
       refunded: int(),
       shipped: int(),
       credited: int(),
+      cancelled: int().optional().describe('reports written before cancellation existed lack it'),
       unsettled: int(),
     }),
     rates: z.object({ payRate: z.number(), pickupRate: z.number(), sellThrough: z.number() }).describe('fractions from 0 to 1'),

@@ -31,8 +31,13 @@ export async function runHistory(args: string[]): Promise<number> {
       writeFileSync(parsed.values.out, `${json}\n`);
       console.error(`wrote ${runs.length} run${runs.length === 1 ? '' : 's'} of ${workflowId} to ${parsed.values.out}`);
     } else {
-      // Flushed before main's process.exit, whatever stdout is (a pipe may be asynchronous).
-      await new Promise<void>((resolve, reject) => process.stdout.write(`${json}\n`, (err) => (err ? reject(err) : resolve())));
+      // Flushed before main's process.exit, whatever stdout is (a pipe may be asynchronous). A
+      // reader that stopped early (`| head`) is EPIPE: its choice, not our failure.
+      await new Promise<void>((resolve, reject) => {
+        const done = (err?: Error | null) => (err && (err as NodeJS.ErrnoException).code !== 'EPIPE' ? reject(err) : resolve());
+        process.stdout.once('error', done);
+        process.stdout.write(`${json}\n`, done);
+      });
     }
     return 0;
   });

@@ -28,6 +28,8 @@ export interface PostMortem {
     refunded: number;
     shipped: number;
     credited: number;
+    /** Ended `cancelled` (ops cancelled the drop, or support the order); those paid count in `paid` too. */
+    cancelled: number;
     unsettled: number;
   };
   rates: { payRate: number; pickupRate: number; sellThrough: number };
@@ -87,6 +89,7 @@ export function renderMarkdown(r: PostMortem): string {
     `| shipped | ${c.shipped} |`,
     `| refunded | ${c.refunded} |`,
     `| credited (missed pickup) | ${c.credited} |`,
+    ...(c.cancelled > 0 || r.cancellation ? [`| cancelled | ${c.cancelled} |`] : []),
     `| sell-through | ${pct(r.rates.sellThrough)} |`,
     `| median time to pay | ${r.timings.medianSecondsToPay ?? 'n/a'} s |`,
     `| median time to pickup | ${r.timings.medianSecondsToPickup ?? 'n/a'} s |`,
@@ -133,6 +136,7 @@ export function renderHtml(r: PostMortem, markdownTable = renderMarkdown(r)): st
     { label: 'shipped', value: c.shipped },
     { label: 'refunded', value: c.refunded },
     { label: 'unpaid', value: c.unpaid },
+    ...(c.cancelled > 0 ? [{ label: 'cancelled', value: c.cancelled }] : []),
   ]);
   const nodes = barChart(
     'Pickups per node',

@@ -199,6 +199,10 @@ describe('support: the exceptions queue, claim/assign/resolve, and the order vie
     expect(within).toHaveLength(4);
     const kind = (await asSupport('GET', '/v1/exceptions?dropId=q-one&kind=claim_code_rejected')).body.exceptions;
     expect(kind.map((e: any) => e.exceptionId).sort()).toEqual([ids[1], ids[3], ids[5]].sort());
+    // A kind we never open is a 400 (a typo must not look like an empty queue).
+    const bogus = await asSupport('GET', '/v1/exceptions?kind=claim_code_rejectd');
+    expect(bogus.status).toBe(400);
+    expect(bogus.body.error.code).toBe('invalid_request');
 
     // assignee: me, a staff id, none.
     expect((await asSupport('POST', `/v1/exceptions/${ids[0]}/claim`)).status).toBe(200);

@@ -122,5 +122,8 @@ describe('cancelling a drop', () => {
     expect(reconciled.provider.capturedCents - reconciled.provider.refundedCents).toBe(0);
     const report = await stack.api.call('GET', `/v1/drops/${dropId}/report`);
     expect(report.body.cancellation).toMatchObject({ reasonCode: 'ops_decision', beforeDraw: false, inPhase: 'settling' });
+    // Both cancelled, one of them after paying: nothing is left unsettled.
+    expect(report.body.counts).toMatchObject({ winners: 2, cancelled: 2, paid: 1, unsettled: 0, refunded: 0 });
+    expect(report.body.money).toMatchObject({ capturedCents: reconciled.provider.capturedCents, netCents: 0 });
   }, 240_000);
 });

@@ -80,6 +80,8 @@ describe('ops controls', () => {
     expect(launched.status).toBe(201);
     expect(launched.body.phase).toBe('scheduled');
     expect(launched.body.commitment).toBeNull();
+    // Ops see the schedule they sent.
+    expect(Date.parse(launched.body.schedule.registrationOpensAt)).toBe(Date.parse(opensAt));
     expect((await enter(dropId, 'early@example.test')).body.error.code).toBe('registration_closed');
     const announced = await eventually('announced', async () => ((await view(dropId)).phase === 'announced' ? view(dropId) : undefined), 30_000);
     expect(announced.commitment).toMatch(/^[0-9a-f]{64}$/);

@@ -104,6 +104,9 @@ describe("support's payment-side actions", () => {
     expect((await d.orderRow(promoted.orderId)).promoted_from_order_id).toBe(waiting.orderId);
     expect(await d.nodeStock(dropId)).toBe(1);
     expect(await auditOf(waiting.orderId)).toEqual([expect.objectContaining({ action: 'cancel_order', outcome: 'ok', reasonCode: 'entrant_request' })]);
+    // The order's actions are the drop's too.
+    const byDrop = (await stack.api.call('GET', `/v1/audit?dropId=${dropId}&action=cancel_order`, { as: 'ops' })).body.entries;
+    expect(byDrop).toEqual([expect.objectContaining({ target: { dropId, orderId: waiting.orderId, exceptionId: null } })]);
   });
 
   it('cancel_order racing a pickup the API has not heard of: 409 with the reason, the order is picked up, nothing refunded, nobody promoted', async () => {

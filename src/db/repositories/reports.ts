@@ -17,7 +17,7 @@ export async function findReport(db: Kysely<Database>, dropId: string) {
 /**
  * The post-mortem's raw figures for one drop: entrants and winners drawn, orders per state and
  * per node, median seconds to pay and to pick up, the money through `clearingAccount` per
- * posting kind (cents), exceptions opened and still open, promoted orders.
+ * posting kind (cents), exceptions opened and still open, promoted orders, cancelled orders that had been paid.
  */
 export async function readReportFigures(db: Kysely<Database>, dropId: string, clearingAccount: string) {
   const entryCounts = await sql<{ entrants: string; drawn: string }>`
@@ -55,5 +55,10 @@ export async function readReportFigures(db: Kysely<Database>, dropId: string, cl
     .where('drop_id', '=', dropId)
     .where('promoted_from_order_id', 'is not', null)
     .executeTakeFirstOrThrow();
-  return { entryCounts, orderCounts, perNode, timings, money, exceptions, promoted };
+  // Cancelled orders that had been paid (their money went back): they count among the paid.
+  const cancelledPaid = await sql<{ n: string }>`
+      SELECT count(DISTINCT o.order_id) AS n FROM orders o
+      JOIN events e ON e.order_id = o.order_id AND e.kind = 'order.state' AND e.data->>'state' = 'paid'
+      WHERE o.drop_id = ${dropId} AND o.state = 'cancelled'`.execute(db);
+  return { entryCounts, orderCounts, perNode, timings, money, exceptions, promoted, cancelledPaid: Number(cancelledPaid.rows[0]?.n ?? 0) };
 }

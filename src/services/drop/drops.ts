@@ -143,6 +143,8 @@ export interface DropView {
   commitment: string | null;
   entrantsDigest: string | null;
   registration: { opensAt: string | null; closesAt: string | null };
+  /** A scheduled launch as ops sent it (ISO 8601): when the commitment is published and registration opens; null: at once. */
+  schedule: { announceAt: string; registrationOpensAt: string } | null;
   counts: { entries: number; orders: Record<string, number> };
   nodes: Array<{ nodeId: string; region: string; kind: string; stockTotal: number; stockRemaining: number }>;
   /** Set once ops cancelled the drop: when, why (a reason code) and in which phase. */
@@ -151,6 +153,12 @@ export interface DropView {
   /** The drop's workflow in the Temporal UI; null when no UI is configured (DROPS_TEMPORAL_UI_URL). */
   links: { workflow: string | null };
 }
+
+/** The launch's schedule as times (an absent announce was the launch itself). */
+const scheduleView = (spec: Partial<LaunchDrop>, launchedAt: Date): DropView['schedule'] => {
+  const s = scheduleOf(spec, new Date(launchedAt).getTime());
+  return s ? { announceAt: new Date(s.announceAt).toISOString(), registrationOpensAt: new Date(s.registrationOpensAt).toISOString() } : null;
+};
 
 /** The drop as the read model knows it; never asks Temporal. */
 export async function getDropView(deps: Pick<ServiceDeps, 'db' | 'temporalUi'>, dropId: string): Promise<DropView | undefined> {
@@ -168,6 +176,7 @@ export async function getDropView(deps: Pick<ServiceDeps, 'db' | 'temporalUi'>, 
     commitment: drop.commitment,
     entrantsDigest: drop.entrants_digest,
     registration: { opensAt: iso(drop.registration_opens_at), closesAt: iso(drop.registration_closes_at) },
+    schedule: scheduleView(drop.spec as Partial<LaunchDrop>, drop.created_at),
     counts: { entries, orders: Object.fromEntries(orders.map((o) => [o.state, Number(o.n)])) },
     nodes: nodes.map((n) => ({ nodeId: n.node_id, region: n.region, kind: n.kind, stockTotal: n.stock_total, stockRemaining: n.stock_remaining })),
     cancelled: drop.cancelled_at ? { at: iso(drop.cancelled_at), reasonCode: drop.cancel_reason_code, inPhase: drop.cancelled_in_phase } : null,

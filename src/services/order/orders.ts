@@ -26,7 +26,9 @@ import type { Actor, ReasonCode } from '../../domain/staff/staff';
 export async function resolveOrder(deps: ServiceDeps, actor: Actor, orderId: string, request: SupportRequest) {
   const { action, reasonCode, reason, amountCents, seconds } = request;
   const args = { ...(amountCents !== undefined && { amountCents }), ...(seconds !== undefined && { seconds }) };
-  return audited(deps, actor, { action, orderId, reasonCode, reason }, () => sendResolve(deps, actor, orderId, action, reasonCode, args));
+  // The drop too, so `GET /v1/audit?dropId=` lists the drop's order actions (an unknown order has none).
+  const dropId = (await findOrder(deps.db, orderId))?.drop_id;
+  return audited(deps, actor, { action, orderId, dropId, reasonCode, reason }, () => sendResolve(deps, actor, orderId, action, reasonCode, args));
 }
 
 /** What support asks of an order: the action, and why (the free text stays in the audit log). */
