@@ -67,6 +67,16 @@ export const resolveSchema = z
     /** The reason's former name, still accepted: read as `reason`. */
     note: z.string().trim().min(3).max(1000).optional(),
   })
+  .superRefine((body, ctx) => {
+    // A field the action does not read is refused, never accepted and ignored.
+    if (body.note !== undefined && body.reason !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['note'], message: 'note is the former name of reason: send one' });
+    if (body.amountCents !== undefined && body.action !== 'refund')
+      ctx.addIssue({ code: 'custom', path: ['amountCents'], message: 'only refund takes amountCents' });
+    if (body.seconds !== undefined && body.action !== 'extend_pickup' && body.action !== 'retry_payment') {
+      ctx.addIssue({ code: 'custom', path: ['seconds'], message: 'only extend_pickup and retry_payment take seconds' });
+    }
+  })
   .transform(({ note, ...rest }) => ({ ...rest, reason: rest.reason ?? note }))
   .superRefine((body, ctx) => {
     if (MONEY_OR_CANCEL_ACTIONS.has(body.action)) requireReason(body, ctx, `${body.action} moves money or cancels`);

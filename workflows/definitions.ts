@@ -99,7 +99,7 @@ export const extendRegistrationUpdate = defineUpdate<DropStatus, [{ seconds: num
 export const cancelDropUpdate = defineUpdate<DropStatus, [StaffRequest & { reasonCode: ReasonCode }]>('cancelDrop');
 /**
  * Ops add `units` to a node: before the draw, stock only; while settling, also that many next
- * waitlisted entrants promoted in draw order. `restockId` (the API request's) makes a retry add nothing twice.
+ * waitlisted entrants promoted in draw order. `restockId` (fresh for each API call) makes the activity's retry add nothing twice.
  */
 export const restockNodeUpdate = defineUpdate<RestockOutcome, [StaffRequest & { restockId: string; nodeId: string; units: number }]>('restockNode');
 /** Ops change the pay or pickup window of orders that have not entered that phase yet (seconds). */

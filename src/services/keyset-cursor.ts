@@ -21,3 +21,18 @@ export function decodeCursor(list: string, cursor: string, parts: number): strin
   }
   return parsed.slice(1) as string[];
 }
+
+/**
+ * Reads a page. A cursor whose values Postgres refuses (SQLSTATE class 22, a data exception: a
+ * date that does not exist, a number out of range) is one we never gave out: 400
+ * `invalid_cursor`, not a 500. Without a cursor the error is what it is.
+ */
+export async function readPage<T>(cursor: string | undefined, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (err) {
+    const code = (err as { code?: unknown } | null)?.code;
+    if (cursor !== undefined && typeof code === 'string' && code.startsWith('22')) throw invalid('invalid_cursor', 'the cursor is not one this list gave out');
+    throw err;
+  }
+}

@@ -137,6 +137,16 @@ describe('staff keys and the audit log', () => {
     expect(res.status).toBe(400);
     const body = (await res.json()) as any;
     expect(body.error.details.map((d: any) => d.path)).toEqual(expect.arrayContaining(['reasonCode', 'reason']));
+    // A field the action does not read is refused, not ignored.
+    const why = { reasonCode: 'entrant_request', reason: 'asked at the desk' };
+    for (const sent of [
+      { action: 'mark_picked_up', seconds: 600 },
+      { action: 'reship', amountCents: 100, ...why },
+      { action: 'refund', ...why, note: 'both names at once' },
+    ]) {
+      const res = await call('POST', '/v1/orders/ord_missing/resolve', secrets.supportApiKey, sent);
+      expect({ sent, status: res.status }).toEqual({ sent, status: 400 });
+    }
     const after = await db
       .selectFrom('audit_log')
       .select((eb) => eb.fn.countAll().as('n'))
@@ -166,6 +176,17 @@ describe('staff keys and the audit log', () => {
     const bad = await call('GET', '/v1/audit?cursor=bm9wZQ', secrets.opsApiKey);
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.code).toBe('invalid_cursor');
+    // Forged cursors of the right form whose values Postgres refuses: still ours to refuse (400), never a 500.
+    const forge = (list: string, ...key: string[]) => Buffer.from(JSON.stringify([list, ...key])).toString('base64url');
+    for (const [path, cursor] of [
+      ['/v1/audit', forge('audit', '9223372036854775808')],
+      ['/v1/drops', forge('drops', '2024-13-45 99:99:99+00', 'x')],
+      ['/v1/drops', forge('drops', '2026-02-30 03:43:05+00', 'x')],
+      ['/v1/exceptions', forge('exceptions', '2024-13-45T99:99:99.000000Z', '1')],
+    ] as const) {
+      const res = await call('GET', `${path}?cursor=${cursor}`, secrets.opsApiKey);
+      expect({ path, status: res.status, code: ((await res.json()) as any).error?.code }).toEqual({ path, status: 400, code: 'invalid_cursor' });
+    }
   });
 
   it('lets an admin use ops and support routes', async () => {

@@ -12,7 +12,7 @@ import type { DevSecrets } from '../../src/devstack/secrets';
 import { EXCEPTION_KINDS, type ExceptionKind } from '../../src/domain/support/exception-kinds';
 import type { PaymentProvider } from '../../src/integrations/providers';
 import { postCapture, postRefund } from '../../src/services/payment/payment-ledger';
-import { installStaffKey } from '../../src/services/staff/staff';
+import { installStaffKey, revokeStaff } from '../../src/services/staff/staff';
 import { newStaffKey } from '../../src/services/staff/staff-keys';
 import { createTestDatabase, installTestStaff, testSecrets } from '../helpers/context';
 
@@ -253,6 +253,14 @@ describe('support: the exceptions queue, claim/assign/resolve, and the order vie
     const goneId = gone.key.split('.')[0]!;
     await db.updateTable('staff').set({ revoked_at: new Date() }).where('staff_id', '=', goneId).execute();
     expect((await asSupport('POST', `/v1/exceptions/${id}/assign`, { staffId: goneId })).status).toBe(422);
+    // A member who leaves gives their open exceptions back to the queue.
+    const leaving = newStaffKey();
+    await installStaffKey(db, 'Leaving', 'support', leaving.key);
+    const leavingId = leaving.key.split('.')[0]!;
+    expect((await asOps('POST', `/v1/exceptions/${id}/assign`, { staffId: leavingId })).body.assignedTo).toBe(leavingId);
+    await revokeStaff(db, leavingId);
+    const unassigned = (await asSupport('GET', `/v1/exceptions?status=all&assignee=none&limit=500`)).body.exceptions;
+    expect(unassigned.map((e: any) => e.exceptionId)).toContain(id);
     expect((await asSupport('POST', `/v1/exceptions/${id}/assign`, { staffId: 'bob' })).status).toBe(400);
     expect((await asSupport('POST', `/v1/exceptions/${id}/assign`, {})).status).toBe(400);
 

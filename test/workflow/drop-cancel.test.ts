@@ -126,4 +126,40 @@ describe('cancelling a drop', () => {
     expect(report.body.counts).toMatchObject({ winners: 2, cancelled: 2, paid: 1, unsettled: 0, refunded: 0 });
     expect(report.body.money).toMatchObject({ capturedCents: reconciled.provider.capturedCents, netCents: 0 });
   }, 240_000);
+
+  it('after the draw, an order whose undo fails waits for support, who can still resolve it; then the drop ends cancelled', async () => {
+    const dropId = 'cancel-needs-support';
+    await d.launch(dropId, {
+      windows: { registrationSeconds: 600, paymentSeconds: 600, pickupSeconds: 600, postMortemDelaySeconds: 0 },
+      body: { units: 1, nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 1 }] },
+    });
+    const receipts = await register(dropId, 2, 'cancel-stuck');
+    expect((await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' })).status).toBe(200);
+    const [winner] = await eventually('the order awaiting payment', async () => {
+      const orders = await stack.db.selectFrom('orders').selectAll().where('drop_id', '=', dropId).execute();
+      return orders.length === 1 && orders[0]!.state === 'awaiting_payment' ? orders : undefined;
+    });
+    const receipt = receipts.find((r) => r.entryId === winner!.entry_id)!;
+    await d.pay(await d.orderIn(dropId, receipt, ['awaiting_payment']));
+    const waiting = await d.orderIn(dropId, receipt, ['awaiting_pickup']);
+    // The provider loses the payment for a while: the cancellation's refund is a definite no.
+    const intentId = (await d.orderRow(waiting.orderId)).payment_intent_id!;
+    const intent = stack.simulator.payments.intents.get(intentId)!;
+    stack.simulator.payments.intents.delete(intentId);
+
+    expect((await stack.api.call('POST', `/v1/drops/${dropId}/cancel`, { as: 'ops', body: CANCEL })).status).toBe(200);
+    await d.orderIn(dropId, receipt, ['needs_support'], 60_000);
+    expect(await phaseOf(dropId)).toBe('cancelling');
+
+    // The provider has it again: support retries the undo, and the order ends cancelled.
+    stack.simulator.payments.intents.set(intentId, intent);
+    const retried = await d.resolve(waiting.orderId, 'retry_compensation');
+    expect(retried.status).toBe(200);
+    expect(retried.body.state).toBe('cancelled');
+    await eventually('the drop to end cancelled', async () => ((await phaseOf(dropId)) === 'cancelled' ? true : undefined), 120_000);
+    expect(d.refundsOf(intentId).map((r) => r.amount)).toEqual([winner!.amount_cents]);
+    expect(await stack.db.selectFrom('promotions').selectAll().where('drop_id', '=', dropId).execute()).toEqual([]);
+    expect(await checkOrderInvariants(stack, dropId)).toEqual([]);
+    expect((await reconcile(dropId)).mismatches).toEqual([]);
+  }, 240_000);
 });

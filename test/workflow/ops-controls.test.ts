@@ -143,6 +143,20 @@ describe('ops controls', () => {
     expect(promoted.map((o) => o.entry_id).sort()).toEqual([...record.waitlist.slice(0, 2)].sort());
     expect((await view(dropId)).nodes[0]).toMatchObject({ stockTotal: 4 });
     expect(await auditOf(dropId)).toEqual(expect.arrayContaining(['restock_node:ok', 'restock_node:refused']));
+    // Two restocks sent with the same X-Request-Id are two restocks (the id is the caller's, for logs).
+    const sameId = { as: 'ops' as const, headers: { 'x-request-id': 'ops-restock-same-id' } };
+    for (const units of [1, 1]) {
+      const res = await stack.api.call('POST', `/v1/drops/${dropId}/nodes/north-locker/restock`, { ...sameId, body: { units } });
+      expect(res.body.promotedEntryIds).toHaveLength(1);
+    }
+    expect((await view(dropId)).nodes[0]).toMatchObject({ stockTotal: 6 });
+    const promotedNow = await stack.db
+      .selectFrom('orders')
+      .select('entry_id')
+      .where('drop_id', '=', dropId)
+      .where('promoted_from_order_id', 'is not', null)
+      .execute();
+    expect(promotedNow.map((o) => o.entry_id).sort()).toEqual([...record.waitlist.slice(0, 4)].sort());
 
     // Windows: a reason is required; a valid change is taken.
     expect((await control(dropId, 'windows', { pickupSeconds: 120 })).status).toBe(400);

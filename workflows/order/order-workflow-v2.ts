@@ -160,9 +160,16 @@ function handleMessages(order: OrderRun): void {
       validator: (request) => {
         const refusal = resolveRefusal(order.state, request.action);
         if (refusal) throw ApplicationFailure.nonRetryable(refusal, 'InvalidAction');
-        if (order.dropCancel) throw ApplicationFailure.nonRetryable('the drop was cancelled: the order is being cancelled', 'InvalidAction');
+        // After the drop's cancellation only support's needs_support actions are left: the order
+        // waits for them (a failed undo, a dispute) before it can end cancelled.
+        if (order.dropCancel && order.state !== 'needs_support') {
+          throw ApplicationFailure.nonRetryable('the drop was cancelled: the order is being cancelled', 'InvalidAction');
+        }
         const pending = order.supportRequest;
-        if (pending && pending.action !== request.action) {
+        // The same action again joins the first only when it asks the same (a different window or amount is refused).
+        const sameAsPending =
+          pending !== undefined && pending.action === request.action && pending.seconds === request.seconds && pending.amountCents === request.amountCents;
+        if (pending && !sameAsPending) {
           throw ApplicationFailure.nonRetryable(
             `another support action is being carried out (${pending.action}); ask again once it is answered`,
             'InvalidAction',

@@ -116,7 +116,9 @@ export async function assignException(db: Q, exceptionId: number, staffId: strin
     .updateTable('exceptions')
     .set({ assigned_to: staffId, claimed_at: sql`now()` })
     .where('exception_id', '=', exceptionId)
-    .where('status', '=', 'open');
+    .where('status', '=', 'open')
+    // Only to an active member, checked in the same statement as the write (a revoke may race it).
+    .where(({ exists, selectFrom }) => exists(selectFrom('staff').select('staff_id').where('staff_id', '=', staffId).where('revoked_at', 'is', null)));
   if (o.onlyIfFree) q = q.where((eb) => eb.or([eb('assigned_to', 'is', null), eb('assigned_to', '=', staffId)]));
   return q.returningAll().executeTakeFirst();
 }

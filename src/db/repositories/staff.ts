@@ -22,15 +22,22 @@ export async function findStaff(db: Q, staffId: string) {
   return db.selectFrom('staff').selectAll().where('staff_id', '=', staffId).executeTakeFirst();
 }
 
-/** Revokes a member's key; false when there is no such member or it was revoked already. */
+/**
+ * Revokes a member's key and gives back the open exceptions they held (unassigned, so the queue's
+ * `assignee=none` shows them again); false when there is no such member or it was revoked already.
+ */
 export async function revokeStaff(db: Q, staffId: string): Promise<boolean> {
-  const r = await db
-    .updateTable('staff')
-    .set({ revoked_at: sql`now()` })
-    .where('staff_id', '=', staffId)
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows) > 0;
+  return db.transaction().execute(async (trx) => {
+    const r = await trx
+      .updateTable('staff')
+      .set({ revoked_at: sql`now()` })
+      .where('staff_id', '=', staffId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(r.numUpdatedRows) === 0) return false;
+    await trx.updateTable('exceptions').set({ assigned_to: null, claimed_at: null }).where('assigned_to', '=', staffId).where('status', '=', 'open').execute();
+    return true;
+  });
 }
 
 export async function listStaff(db: Q) {

@@ -1,6 +1,6 @@
 import { finishAuditEntry, insertAuditEntry, listAuditEntries, type AuditFilter } from '../../db/repositories/audit';
 import { DomainError, invalid } from '../../domain/errors';
-import { decodeCursor, encodeCursor } from '../keyset-cursor';
+import { decodeCursor, encodeCursor, readPage } from '../keyset-cursor';
 import type { Actor, ReasonCode } from '../../domain/staff/staff';
 import type { ServiceDeps } from '../deps';
 
@@ -54,7 +54,7 @@ export interface AuditEntryView {
 export async function listAudit(deps: Pick<ServiceDeps, 'db'>, filter: Omit<AuditFilter, 'beforeId'> & { cursor?: string }) {
   const beforeId = filter.cursor === undefined ? undefined : decodeCursor('audit', filter.cursor, 1)[0];
   if (beforeId !== undefined && !/^\d{1,19}$/.test(beforeId)) throw invalid('invalid_cursor', 'the cursor is not one this list gave out');
-  const rows = await listAuditEntries(deps.db, { ...filter, beforeId, limit: filter.limit + 1 });
+  const rows = await readPage(filter.cursor, () => listAuditEntries(deps.db, { ...filter, beforeId, limit: filter.limit + 1 }));
   const page = rows.slice(0, filter.limit);
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   const entries: AuditEntryView[] = page.map((r) => ({

@@ -1,8 +1,9 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { randomBytes } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { DomainError, conflict, invalid, notFound } from '../../domain/errors';
 import { FINISHED_DROP_PHASES, type DropPhase } from '../../domain/drop/phases';
-import { decodeCursor, encodeCursor } from '../keyset-cursor';
+import { decodeCursor, encodeCursor, readPage } from '../keyset-cursor';
 import { scheduleOf, scheduleProblems, type LaunchDrop } from '../../domain/drop/launch';
 import {
   DROP_ID,
@@ -239,8 +240,9 @@ export async function restockDropNode(deps: ServiceDeps, actor: Actor, dropId: s
   return audited(deps, actor, { action: 'restock_node', dropId, ...why }, async () => {
     await requireRunningDrop(deps, dropId, 'restock');
     if (!(await findNode(deps.db, dropId, nodeId))) throw notFound('node_not_found', `drop ${dropId} has no node ${nodeId}`);
-    // The API request's id names the restock: the workflow's activity adds its stock once.
-    const request = { ...staffRequest(actor, why), restockId: actor.requestId, nodeId, units };
+    // A fresh id per call names the restock: the workflow's activity, retried, adds its stock once.
+    // Never the caller's X-Request-Id: a reused one would make a different restock a silent no-op.
+    const request = { ...staffRequest(actor, why), restockId: `rst_${randomBytes(8).toString('hex')}`, nodeId, units };
     return sendUpdate(deps, dropId, 'restock', (handle) => handle.executeUpdate(restockNodeUpdate, { args: [request] }));
   });
 }
@@ -306,7 +308,7 @@ export async function listDropSummaries(deps: Pick<ServiceDeps, 'db'>, q: { phas
     }
     before = { cursorAt, dropId };
   }
-  const rows = await listDrops(deps.db, { phase: q.phase, before, limit: q.limit + 1 });
+  const rows = await readPage(q.cursor, () => listDrops(deps.db, { phase: q.phase, before, limit: q.limit + 1 }));
   const page = rows.slice(0, q.limit);
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   const drops = page.map((d) => ({

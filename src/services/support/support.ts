@@ -13,7 +13,7 @@ import { isFinalOrderState } from '../../domain/order/order-states';
 import type { Actor, ReasonCode } from '../../domain/staff/staff';
 import { closingOf, type ExceptionKindInfo, type ExceptionResolution } from '../../domain/support/exception-kinds';
 import { audited } from '../audit/audit';
-import { decodeCursor, encodeCursor } from '../keyset-cursor';
+import { decodeCursor, encodeCursor, readPage } from '../keyset-cursor';
 import type { ServiceDeps } from '../deps';
 
 /** An exception in support's queue, as the API shows it (times as ISO 8601). */
@@ -94,7 +94,7 @@ export async function listSupportQueue(deps: Pick<ServiceDeps, 'db'>, actor: Act
     after = { slaKey, exceptionId: Number(id) };
   }
   const assignee = q.assignee === undefined ? undefined : q.assignee === 'none' ? null : q.assignee === 'me' ? actor.staffId : q.assignee;
-  const rows = await listExceptions(deps.db, { ...q, assignee, after, limit: q.limit + 1 });
+  const rows = await readPage(q.cursor, () => listExceptions(deps.db, { ...q, assignee, after, limit: q.limit + 1 }));
   const page = rows.slice(0, q.limit);
   const now = Date.now();
   const last = page[page.length - 1];
