@@ -292,6 +292,7 @@ describe('support: the exceptions queue, claim/assign/resolve, and the order vie
       ['assign_exception', opsId, 'ok'],
       ['assign_exception', supportId, 'refused'],
       ['assign_exception', supportId, 'refused'],
+      ['assign_exception', opsId, 'ok'],
       ['resolve_exception', supportId, 'ok'],
       ['claim_exception', supportId, 'refused'],
       ['assign_exception', supportId, 'refused'],
