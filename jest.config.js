@@ -8,4 +8,5 @@ module.exports = {
   setupFiles: ['<rootDir>/test/helpers/quiet-sdk.ts'],
   testTimeout: 180000,
   maxWorkers: 2,
+  testSequencer: '<rootDir>/test/helpers/sequencer.js',
 };
