@@ -9,6 +9,7 @@ import type { OrderState } from '../../src/db/schema';
 import { isFinalOrderState } from '../../src/domain/order/order-states';
 import type { ReasonCode } from '../../src/domain/staff/staff';
 import { promoteNext } from '../../src/db/repositories/promotions';
+import { enqueueNotifications, enqueueOrderStateMessages } from '../../src/db/repositories/notifications';
 import { pause, pollUntilDeadline } from '../../src/lib/poll';
 import {
   ORDER_STATE,
@@ -128,19 +129,32 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
       for (;;) {
         const winners = await listWinners(db, input.dropId, lastRank, START_BATCH);
         if (winners.length === 0) break;
-        await insertOrders(
-          db,
-          winners.map((w) => ({
-            order_id: orderIdFor(w.entry_id),
-            drop_id: input.dropId,
-            entry_id: w.entry_id,
-            state: 'created',
-            state_seq: 0,
-            amount_cents: drop.price_cents,
-            currency: drop.currency,
-            region: w.region,
-          })),
-        );
+        // The winners' order rows and their win messages commit together (a retry adds neither twice).
+        await db.transaction().execute(async (trx) => {
+          await insertOrders(
+            trx,
+            winners.map((w) => ({
+              order_id: orderIdFor(w.entry_id),
+              drop_id: input.dropId,
+              entry_id: w.entry_id,
+              state: 'created',
+              state_seq: 0,
+              amount_cents: drop.price_cents,
+              currency: drop.currency,
+              region: w.region,
+            })),
+          );
+          await enqueueNotifications(
+            trx,
+            winners.map((w) => ({
+              kind: 'won' as const,
+              dropId: input.dropId,
+              entryId: w.entry_id,
+              orderId: orderIdFor(w.entry_id),
+              data: { position: w.position, round: w.round },
+            })),
+          );
+        });
         await Promise.all(
           winners.map((w) =>
             startOrder({
@@ -247,28 +261,32 @@ export function createOrderActivities({ db, temporal, taskQueue, pollIntervalMs 
 
     async recordOrderState(input: { orderId: string; dropId: string; seq: number; state: OrderState; patch?: OrderPatch }) {
       const p = input.patch ?? {};
-      const changed = await advanceOrder(db, input.orderId, input.seq, input.state, {
-        ...(p.paymentIntentId !== undefined && { payment_intent_id: p.paymentIntentId }),
-        ...(p.payDeadline !== undefined && { pay_deadline: new Date(p.payDeadline) }),
-        ...(p.nodeId !== undefined && { node_id: p.nodeId }),
-        ...(p.carrier !== undefined && { carrier: p.carrier }),
-        ...(p.trackingNumber !== undefined && { tracking_number: p.trackingNumber }),
-        ...(p.labelId !== undefined && { label_id: p.labelId }),
-        ...(p.claimCode !== undefined && { claim_code: p.claimCode }),
-        ...(p.compartmentReservationId !== undefined && { compartment_reservation_id: p.compartmentReservationId }),
-        ...(p.pickupDeadline !== undefined && { pickup_deadline: new Date(p.pickupDeadline) }),
-        ...(p.claimCodeVersion !== undefined && { claim_code_version: p.claimCodeVersion }),
-        ...(p.finalReason !== undefined && { final_reason: p.finalReason }),
-        ...(p.creditCents !== undefined && { credit_cents: p.creditCents }),
-      });
-      if (changed) {
-        await recordEvent(db, {
-          dropId: input.dropId,
-          orderId: input.orderId,
-          kind: 'order.state',
-          data: { state: input.state, ...(p.finalReason ? { reason: p.finalReason } : {}) },
+      // The state, its telemetry event and its message (the outbox) commit together.
+      await db.transaction().execute(async (trx) => {
+        const changed = await advanceOrder(trx, input.orderId, input.seq, input.state, {
+          ...(p.paymentIntentId !== undefined && { payment_intent_id: p.paymentIntentId }),
+          ...(p.payDeadline !== undefined && { pay_deadline: new Date(p.payDeadline) }),
+          ...(p.nodeId !== undefined && { node_id: p.nodeId }),
+          ...(p.carrier !== undefined && { carrier: p.carrier }),
+          ...(p.trackingNumber !== undefined && { tracking_number: p.trackingNumber }),
+          ...(p.labelId !== undefined && { label_id: p.labelId }),
+          ...(p.claimCode !== undefined && { claim_code: p.claimCode }),
+          ...(p.compartmentReservationId !== undefined && { compartment_reservation_id: p.compartmentReservationId }),
+          ...(p.pickupDeadline !== undefined && { pickup_deadline: new Date(p.pickupDeadline) }),
+          ...(p.claimCodeVersion !== undefined && { claim_code_version: p.claimCodeVersion }),
+          ...(p.finalReason !== undefined && { final_reason: p.finalReason }),
+          ...(p.creditCents !== undefined && { credit_cents: p.creditCents }),
         });
-      }
+        if (changed) {
+          await recordEvent(trx, {
+            dropId: input.dropId,
+            orderId: input.orderId,
+            kind: 'order.state',
+            data: { state: input.state, ...(p.finalReason ? { reason: p.finalReason } : {}) },
+          });
+          await enqueueOrderStateMessages(trx, input.orderId, input.seq, input.state);
+        }
+      });
     },
 
     async openOrderException(input: { dropId: string; orderId: string; kind: ExceptionKind; detail: string; slaMinutes: number }) {

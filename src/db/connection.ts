@@ -10,6 +10,7 @@ import * as opsControls from './migrations/0006_ops_controls';
 import * as claimCodeVersion from './migrations/0007_claim_code_version';
 import * as refundedCents from './migrations/0008_refunded_cents';
 import * as supportQueue from './migrations/0009_support_queue';
+import * as notifications from './migrations/0010_notifications';
 
 export type Db = Kysely<Database>;
 
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   '0007_claim_code_version': claimCodeVersion,
   '0008_refunded_cents': refundedCents,
   '0009_support_queue': supportQueue,
+  '0010_notifications': notifications,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -109,6 +109,8 @@ export interface EntrantContactsTable {
   entry_id: string;
   email: string;
   phone: string | null;
+  /** IANA time zone the entrant registered with, for the deadlines in their messages; null: UTC. */
+  time_zone: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** The order's states: defined once, in the domain. */
@@ -277,6 +279,34 @@ export interface AuditLogTable {
   finished_at: Timestamp | null;
 }
 
+export type NotificationLane = 'transactional' | 'bulk';
+export type NotificationStatus = 'pending' | 'delivered' | 'bounced' | 'failed' | 'skipped' | 'expanded';
+
+/** The notification outbox (migration 0010; kinds in src/domain/notification/kinds.ts). No contact details. */
+export interface NotificationsTable {
+  notification_id: Generated<string>;
+  /** Stable across retries: `<kind>:<dropId>:<entryId>[:<n>]`; the e-mail's Message-ID derives from it. */
+  message_key: string;
+  drop_id: string;
+  /** null on a campaign row (a whole drop's bulk message, expanded by the dispatcher). */
+  entry_id: string | null;
+  order_id: string | null;
+  kind: string;
+  lane: NotificationLane;
+  /** Lower goes first within a lane. */
+  priority: number;
+  channel: Generated<'email'>;
+  /** What the template needs beyond the rows it reads at send time (no secrets, no contact details). */
+  data: ColumnType<Record<string, unknown>, string | undefined, string>;
+  status: Generated<NotificationStatus>;
+  attempts: Generated<number>;
+  /** When it is due; also the lease of a claimed row. */
+  next_attempt_at: Timestamp;
+  last_error: string | null;
+  created_at: Generated<Date>;
+  finished_at: Timestamp | null;
+}
+
 export interface Database {
   drops: DropsTable;
   drop_secrets: DropSecretsTable;
@@ -298,6 +328,7 @@ export interface Database {
   staff: StaffTable;
   audit_log: AuditLogTable;
   drop_restocks: DropRestocksTable;
+  notifications: NotificationsTable;
 }
 
 export type DropRow = Selectable<DropsTable>;
@@ -305,3 +336,4 @@ export type EntryRow = Selectable<EntriesTable>;
 export type OrderRow = Selectable<OrdersTable>;
 export type NodeRow = Selectable<NodesTable>;
 export type NewOrder = Insertable<OrdersTable>;
+export type NotificationRow = Selectable<NotificationsTable>;

@@ -16,6 +16,7 @@ describe('intake batch statement', () => {
     entryId: newEntryId(),
     identityHash: identityHash(secret, dropId, email),
     phoneHash: null,
+    timeZone: null,
     tier: 'public',
     weight: 1,
     region: 'north',

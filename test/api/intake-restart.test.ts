@@ -122,6 +122,7 @@ describe('intake through a Postgres restart and under overload', () => {
             email: `burst-${i}@example.test`,
             emailIdentity: `burst-${i}@example.test`,
             phone: null,
+            timeZone: null,
             region: 'north',
             tier: 'general',
             weight: 1,

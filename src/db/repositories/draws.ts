@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../schema';
+import { enqueueCampaign } from './notifications';
 
 type Q = Kysely<Database>;
 
@@ -85,6 +86,8 @@ export async function completeDraw(db: Q, dropId: string, seed: string, s: DrawS
       .set({ seed, updated_at: sql`now()` })
       .where('drop_id', '=', dropId)
       .execute();
+    // One row stands for every waitlisted entrant's message; the dispatcher expands it in batches.
+    await enqueueCampaign(trx, 'waitlist_campaign', dropId);
   });
 }
 

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, DropPhase, DropRow, NodeRow } from '../schema';
+import { enqueueCampaign } from './notifications';
 
 type Q = Kysely<Database>;
 
@@ -166,6 +167,8 @@ export async function markDropCancelled(db: Q, dropId: string, reasonCode: strin
     .where('phase', 'in', CANCELLABLE_PHASES)
     .returning('cancelled_in_phase')
     .executeTakeFirst();
+  // Every entrant is told, in bulk (one row; the dispatcher expands it).
+  if (row) await enqueueCampaign(db, 'drop_cancelled_campaign', dropId);
   return row?.cancelled_in_phase ?? null;
 }
 

@@ -1,6 +1,7 @@
 import { escapeLiteral } from 'pg';
 import { poolOf, type Db } from '../connection';
 import { INTAKE_LOCK_CLASS } from './intake-lock';
+import { RECEIPT_OUTBOX_INSERT } from './notifications';
 
 /** One registration, ready to insert. `email`/`phone` are personal data: they go to their own table. */
 export interface IntakeItem {
@@ -15,6 +16,8 @@ export interface IntakeItem {
   passId: string | null;
   email: string;
   phone: string | null;
+  /** IANA zone for the entrant's messages; null: UTC. */
+  timeZone: string | null;
   idempotency: { keyHash: string; requestHash: string } | null;
 }
 
@@ -90,6 +93,7 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
     p: t.passId,
     m: t.email,
     f: t.phone,
+    z: t.timeZone,
     k: t.idempotency?.keyHash ?? null,
     q: t.idempotency?.requestHash ?? null,
   }));
@@ -98,7 +102,7 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
     -- Its own statement: its snapshot is taken after any freeze of the entrant list has committed.
     WITH input AS (
       SELECT * FROM json_to_recordset(${escapeLiteral(JSON.stringify(rows))}::json)
-        AS x(d text, e text, i text, ph text, t text, w int, r text, p text, m text, f text, k text, q text)
+        AS x(d text, e text, i text, ph text, t text, w int, r text, p text, m text, f text, z text, k text, q text)
     ), open AS (
       SELECT drop_id, region_windows FROM drops
       WHERE drop_id IN (SELECT DISTINCT d FROM input) AND phase = 'registration' AND registration_closes_at > now()
@@ -113,8 +117,11 @@ export async function insertEntryBatch(db: Db, items: readonly IntakeItem[]): Pr
       ON CONFLICT DO NOTHING
       RETURNING drop_id, entry_id
     ), contacts AS (
-      INSERT INTO entrant_contacts (drop_id, entry_id, email, phone)
-      SELECT input.d, input.e, input.m, input.f FROM input JOIN ins ON ins.drop_id = input.d AND ins.entry_id = input.e
+      INSERT INTO entrant_contacts (drop_id, entry_id, email, phone, time_zone)
+      SELECT input.d, input.e, input.m, input.f, input.z FROM input JOIN ins ON ins.drop_id = input.d AND ins.entry_id = input.e
+    ), receipts AS (
+      -- The receipt message (the outbox), in the same implicit transaction as the entry.
+      ${RECEIPT_OUTBOX_INSERT('ins')}
     ), missed AS (
       -- Not inserted: a duplicate, a replay, a reused key, a used pass, or a closed drop (where a
       -- keyed request may still be the replay of one acknowledged before the close).

@@ -3,6 +3,7 @@ import { FINAL_ORDER_STATES } from '../../domain/order/order-states';
 import { chooseRoute, type Route } from '../../domain/routing';
 import type { Database, NewOrder, OrderRow, OrderState, OrdersTable } from '../schema';
 import type { Updateable } from 'kysely';
+import { enqueueNotifications } from './notifications';
 
 type Q = Kysely<Database>;
 
@@ -102,7 +103,8 @@ export async function countUnsettledOrders(db: Q, dropId: string): Promise<numbe
 
 /**
  * Takes one unit of stock for the order, once: the order row is locked, so a retried activity
- * sees the unit it already holds and no unit is ever promised twice.
+ * sees the unit it already holds and no unit is ever promised twice. The entrant's `routed`
+ * message is written in the same transaction.
  */
 export async function reserveStock(db: Q, orderId: string): Promise<Route> {
   return db.transaction().execute(async (trx) => {
@@ -121,6 +123,17 @@ export async function reserveStock(db: Q, orderId: string): Promise<Route> {
       .where('node_id', '=', route.nodeId)
       .execute();
     await trx.updateTable('orders').set({ node_id: route.nodeId, fulfillment: route.fulfillment, stock_held: true }).where('order_id', '=', orderId).execute();
+    // Told once per node it is routed to (a reship to the same node tells nothing new).
+    await enqueueNotifications(trx, [
+      {
+        kind: 'routed',
+        dropId: order.drop_id,
+        entryId: order.entry_id,
+        orderId,
+        n: route.nodeId,
+        data: { nodeId: route.nodeId, fulfillment: route.fulfillment },
+      },
+    ]);
     return route;
   });
 }

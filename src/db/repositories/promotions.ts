@@ -1,6 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database, NewOrder } from '../schema';
 import { recordEvent } from './events';
+import { enqueueNotifications } from './notifications';
 import { orderIdFor } from '../../../workflows/definitions';
 
 type Q = Kysely<Database>;
@@ -17,7 +18,7 @@ export interface Promotion {
  * Gives the unit of a lapsed or declined order to the next entrant on the published waitlist
  * (the ranking without its winners), in draw order. Exactly once per replaced order: a retry
  * returns the promotion it already made. The drop row is locked, so two promotions never pick
- * the same entrant. The new order row and its telemetry event are written in the same transaction.
+ * the same entrant. The new order row, its telemetry event and the entrant's message are written in the same transaction.
  * In a cancelled drop nobody is promoted: the cancellation locks the same row, so a promotion
  * either commits before it (and the cancellation then reaches its order) or promotes nobody.
  */
@@ -90,6 +91,9 @@ export async function promoteNext(
       kind: 'order.promoted',
       data: { replaces: replacesOrderId, rankingPosition: next.position },
     });
+    await enqueueNotifications(trx, [
+      { kind: 'promoted', dropId, entryId: next.entryId, orderId: orderIdFor(next.entryId), data: { rankingPosition: next.position } },
+    ]);
     return { entryId: next.entryId, region: entry.region, orderId: orderIdFor(next.entryId), position: next.position };
   });
 }

@@ -55,6 +55,22 @@ export const launchDropSchema = z
     policies: z.strictObject({ missedPickup: z.enum(MISSED_PICKUP_POLICIES).default('refund') }).default({ missedPickup: 'refund' }),
     payment: z.strictObject({ mode: z.enum(PAYMENT_MODES).default('pay_after_win') }).default({ mode: 'pay_after_win' }),
     beacon: z.string().min(1).max(256).nullable().default(null),
+    /**
+     * When the entrant's reminders go out, in seconds before the deadline (issue 15): the pay
+     * reminder 600 s before the pay window ends, the pickup reminder 1800 s before the pickup
+     * expires. A window shorter than its lead gets no reminder (the first message gives the deadline).
+     */
+    notifications: z
+      .strictObject({
+        payReminderSeconds: z.number().int().min(1).max(86_400).default(600),
+        pickupReminderSeconds: z
+          .number()
+          .int()
+          .min(1)
+          .max(7 * 86_400)
+          .default(1800),
+      })
+      .default({ payReminderSeconds: 600, pickupReminderSeconds: 1800 }),
     /** Entry tiers: weight = tickets held; a pass tier is entered only with an ops-issued pass token. */
     tiers: z
       .array(

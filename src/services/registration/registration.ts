@@ -97,6 +97,7 @@ export async function register(
     email: body.email,
     emailIdentity: mailboxIdentity(body.email),
     phone,
+    timeZone: body.timeZone ?? null,
     region: body.region,
     tier: tier.tier,
     weight: tier.weight,

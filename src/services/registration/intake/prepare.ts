@@ -11,6 +11,8 @@ export interface IntakeRequest {
   emailIdentity: string;
   /** E.164, or null when none was given. */
   phone: string | null;
+  /** IANA time zone for the deadlines in the entrant's messages; null: UTC. */
+  timeZone: string | null;
   region: string;
   tier: string;
   weight: number;
@@ -32,13 +34,14 @@ export function prepareIntakeItem(identitySecret: string, phoneKey: Buffer, r: I
     passId: r.passId,
     email: r.email,
     phone: r.phone,
+    timeZone: r.timeZone,
     idempotency:
       r.idempotencyKey === null
         ? null
         : {
             keyHash: hash('sha256', r.idempotencyKey, 'hex'),
             // A fingerprint of what was asked, so the same key with another request is refused.
-            requestHash: hash('sha256', JSON.stringify([r.email, r.phone, r.region, r.passToken]), 'hex'),
+            requestHash: hash('sha256', JSON.stringify([r.email, r.phone, r.region, r.passToken, ...(r.timeZone === null ? [] : [r.timeZone])]), 'hex'),
           },
   };
 }
