@@ -20,7 +20,17 @@ export interface PageTime {
 export function pageTime(at: Date | string | null, timeZone: string): PageTime | null {
   if (at === null) return null;
   const d = new Date(at);
-  const text = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(d);
+  // e.g. "Mon 3 Jun 2024, 14:05 CEST": the zone's short name, so nobody reads it as their own time.
+  const text = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(d);
   return { iso: d.toISOString(), text };
 }
 
