@@ -136,8 +136,8 @@ const entrantPage = (id: string, suffix: string, summary: string, extra: Operati
 
 export const OPERATIONS: readonly Operation[] = [
   entrantPage('entrantStatusPage', '', 'Entry status page: registered, won, waitlisted (with the place), promoted; the next step; links to pay, claim, verify'),
-  entrantPage('entrantPayPage', '/pay', 'Pay page: the simulator’s form, or (Stripe) a redirect to a Checkout Session', {
-    303: { description: 'Stripe mode: to the Checkout Session the adapter created for the order' },
+  entrantPage('entrantPayPage', '/pay', 'Pay page: the simulator’s form, or (Stripe) a redirect to the order’s pay link', {
+    303: { description: 'Stripe mode: to the order’s pay link (the payment page for its own intent)' },
   }),
   entrantPage('entrantClaimPage', '/claim', 'Claim page: the claim code as a QR code and text, the node, the expiry and a countdown, the missed-pickup policy'),
   entrantPage('entrantVerifyPage', '/verify', 'Verify page: recomputes the entry’s key in the browser (WebCrypto) from its ticket'),

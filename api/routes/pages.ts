@@ -61,8 +61,7 @@ export function pageRoutes(deps: ServiceDeps): Router {
 
   r.get('/entrant/:dropId/:entryId/:token/pay', async (req, res) => {
     const { dropId, entryId, token } = ids(req);
-    const statusUrl = `${publicBase(configuredBase, req)}/entrant/${encodeURIComponent(dropId)}/${encodeURIComponent(entryId)}/${encodeURIComponent(token)}`;
-    const page = await payPageView(deps, dropId, entryId, token, statusUrl);
+    const page = await payPageView(deps, dropId, entryId, token);
     if (page.kind === 'redirect') {
       pageHeaders(res);
       return res.redirect(303, page.url);

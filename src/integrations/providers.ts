@@ -46,19 +46,6 @@ export interface ProviderRefund {
   amountCents: number;
 }
 
-export interface CheckoutSessionRequest {
-  dropId: string;
-  orderId: string;
-  amountCents: number;
-  currency: string;
-  /** The line item's name (the drop's name). */
-  productName: string;
-  /** Where the provider sends the entrant back after paying, and when they give up (absolute URLs). */
-  successUrl: string;
-  cancelUrl: string;
-  idempotencyKey: string;
-}
-
 export interface PaymentProvider {
   createPaymentIntent(req: {
     dropId: string;
@@ -74,11 +61,13 @@ export interface PaymentProvider {
   cancelPaymentIntent(id: string, idempotencyKey: string): Promise<void>;
   refund(req: { paymentIntentId: string; amountCents: number; idempotencyKey: string }): Promise<{ refundId: string }>;
   /**
-   * Providers with a hosted checkout of their own (Stripe Checkout): a session for one order,
-   * where the entrant's pay page sends them (303). Absent (the simulator): the intent's pay link
-   * is the checkout. The same `idempotencyKey` answers the same session.
+   * How the entrant's pay page hands over to the provider: `form`, a form that posts to the
+   * order's pay link (the simulator's hosted checkout); `redirect`, a 303 to the pay link (Stripe:
+   * our payment page, which confirms the order's own intent with the client secret in the
+   * fragment). Not a Stripe Checkout Session: a session makes a payment intent of its own, which
+   * the order workflow, holding exactly one intent per pay window, would not recognise as its payment.
    */
-  createCheckoutSession?(req: CheckoutSessionRequest): Promise<{ id: string; url: string }>;
+  readonly payPage: 'form' | 'redirect';
   /** The provider's own record of a drop's payments, refunds and disputes, for reconciliation. */
   listDropPayments(dropId: string): Promise<{ intents: PaymentIntent[]; refunds: ProviderRefund[]; disputes: ProviderDispute[] }>;
 }

@@ -65,6 +65,8 @@ abstract class HttpAdapter {
 }
 
 export class SimulatedPaymentAdapter extends HttpAdapter implements PaymentProvider {
+  /** The simulator's hosted checkout takes a form post. */
+  readonly payPage = 'form' as const;
   private readonly root: string;
 
   constructor(baseUrl: string, options: AdapterOptions = {}) {

@@ -154,12 +154,12 @@ export type PayPage =
 
 /**
  * The pay page. Simulator: the amount, the deadline and a form that posts to the payment
- * simulator's hosted checkout (the order's pay link). A provider with its own hosted checkout
- * (Stripe): a redirect to a Checkout Session for the order, which returns to `statusUrl`.
+ * simulator's hosted checkout (the order's pay link). Stripe: a redirect to the order's pay link
+ * (our payment page bound to the order's own intent; not a Checkout Session, see PaymentProvider.payPage).
  * No pay link (not won, window closed, already paid): a page that says so and what is next.
  * Errors: 404 `entry_not_found`; the provider's errors (503 when it is down).
  */
-export async function payPageView(deps: Deps, dropId: string, entryId: string, token: string, statusUrl: string): Promise<PayPage> {
+export async function payPageView(deps: Deps, dropId: string, entryId: string, token: string): Promise<PayPage> {
   const { status, drop, timeZone, paths } = await load(deps, dropId, entryId, token);
   const order = status.order ?? null;
   const row = order?.payLink ? await findOrderByEntry(deps.db, dropId, entryId) : undefined;
@@ -173,20 +173,8 @@ export async function payPageView(deps: Deps, dropId: string, entryId: string, t
         : `There is nothing to pay now: your order is ${order.state.replace(/_/g, ' ')}.`;
     return { kind: 'closed', view: { title: `${drop.name}: payment`, dropName: drop.name, checkoutUrl: null, message: why, statusLink: paths.status } };
   }
-  const checkout = deps.payments.createCheckoutSession?.bind(deps.payments);
-  if (checkout) {
-    const session = await checkout({
-      dropId,
-      orderId: row.order_id,
-      amountCents: row.amount_cents,
-      currency: row.currency,
-      productName: drop.name,
-      successUrl: statusUrl,
-      cancelUrl: statusUrl,
-      idempotencyKey: `drop:${dropId}:order:${row.order_id}:checkout:v1`,
-    });
-    return { kind: 'redirect', url: session.url };
-  }
+  // Stripe: our payment page for the order's own intent (see PaymentProvider.payPage).
+  if (deps.payments.payPage === 'redirect') return { kind: 'redirect', url: order.payLink };
   return {
     kind: 'form',
     view: {
