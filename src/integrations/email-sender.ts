@@ -63,7 +63,8 @@ export class SmtpEmailSender implements EmailSender {
       if (e.responseCode && e.responseCode >= 500 && e.responseCode < 600 && (e.code === 'EENVELOPE' || e.code === 'EMESSAGE')) {
         return { outcome: 'bounced', reason: redact(e.response ?? `SMTP ${e.responseCode}`, m.to) };
       }
-      throw new Error(`SMTP send failed: ${e.code ?? 'error'}${e.responseCode ? ` ${e.responseCode}` : ''}`);
+      // The message names only the code: the server's words may quote the address.
+      throw new Error(`SMTP send failed: ${e.code ?? 'error'}${e.responseCode ? ` ${e.responseCode}` : ''}`, { cause: err });
     }
   }
 

@@ -103,8 +103,7 @@ export async function expandCampaignBatch(db: Q, batch: number): Promise<Campaig
       .executeTakeFirst();
     if (!row) return null;
     const kind = row.kind as CampaignStep['kind'];
-    const step =
-      kind === 'waitlist_campaign' ? await expandWaitlist(trx, row.drop_id, row.data) : await expandCancellation(trx, row.drop_id, row.data, batch);
+    const step = kind === 'waitlist_campaign' ? await expandWaitlist(trx, row.drop_id, row.data) : await expandCancellation(trx, row.drop_id, row.data, batch);
     await trx
       .updateTable('notifications')
       .set(
@@ -160,12 +159,7 @@ async function expandCancellation(trx: Q, dropId: string, data: Record<string, u
 
 /** The entrant's address and zone: read only when their own message is sent. */
 export async function findContact(db: Q, dropId: string, entryId: string) {
-  return db
-    .selectFrom('entrant_contacts')
-    .select(['email', 'time_zone'])
-    .where('drop_id', '=', dropId)
-    .where('entry_id', '=', entryId)
-    .executeTakeFirst();
+  return db.selectFrom('entrant_contacts').select(['email', 'time_zone']).where('drop_id', '=', dropId).where('entry_id', '=', entryId).executeTakeFirst();
 }
 
 export async function findMessageDrop(db: Q, dropId: string) {
@@ -198,6 +192,26 @@ export async function countDuePending(db: Q, dropId: string): Promise<number> {
     .where('drop_id', '=', dropId)
     .where('status', '=', 'pending')
     .where('next_attempt_at', '<=', sql<Date>`now() + interval '1 minute'`)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Orders of the drop that reached a node's pickup window (the claim messages they should have had). */
+export async function countOrdersAwaitingPickupEver(db: Q, dropId: string): Promise<number> {
+  const row = await sql<{ n: string }>`
+    SELECT count(DISTINCT order_id) AS n FROM events
+    WHERE drop_id = ${dropId} AND kind = 'order.state' AND data->>'state' = 'awaiting_pickup'`.execute(db);
+  return Number(row.rows[0]?.n ?? 0);
+}
+
+/** Distinct orders (or entries) with a delivered message of `kind`. */
+export async function countDeliveredDistinct(db: Q, dropId: string, kind: NotificationKind, by: 'order_id' | 'entry_id'): Promise<number> {
+  const row = await db
+    .selectFrom('notifications')
+    .select(sql<string>`count(DISTINCT ${sql.ref(by)})`.as('n'))
+    .where('drop_id', '=', dropId)
+    .where('kind', '=', kind)
+    .where('status', '=', 'delivered')
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }

@@ -1,10 +1,4 @@
-import {
-  claimDueMessages,
-  expandCampaignBatch,
-  finishMessage,
-  rescheduleMessage,
-  retryMessageAt,
-} from '../../db/repositories/notification-dispatch';
+import { claimDueMessages, expandCampaignBatch, finishMessage, rescheduleMessage, retryMessageAt } from '../../db/repositories/notification-dispatch';
 import type { Db } from '../../db/connection';
 import type { NotificationRow } from '../../db/schema';
 import type { MessageKind } from '../../domain/notification/kinds';

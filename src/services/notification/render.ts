@@ -1,14 +1,7 @@
 import Handlebars from 'handlebars';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  entryExists,
-  findContact,
-  findMessageDrop,
-  findMessageNode,
-  findMessageOrder,
-  messageExists,
-} from '../../db/repositories/notification-dispatch';
+import { entryExists, findContact, findMessageDrop, findMessageNode, findMessageOrder, messageExists } from '../../db/repositories/notification-dispatch';
 import type { Db } from '../../db/connection';
 import type { NotificationRow, OrderRow } from '../../db/schema';
 import { deriveKey, receiptSecretFor } from '../../domain/identity';
@@ -95,9 +88,7 @@ export interface RenderSecrets {
 
 /** What to do with a due row: send it to `to`, skip it (why), or wait for its moved deadline. */
 export type Prepared =
-  | { action: 'send'; to: string; view: MessageView }
-  | { action: 'skip'; reason: string }
-  | { action: 'reschedule'; at: Date; reason: string };
+  { action: 'send'; to: string; view: MessageView } | { action: 'skip'; reason: string } | { action: 'reschedule'; at: Date; reason: string };
 
 /**
  * Builds the message of one outbox row from the rows as they are now (the entrant's contact
@@ -197,9 +188,15 @@ function validZone(zone: string | null): string {
 /** "Tue, 1 Dec 2026, 14:30 (Europe/Paris)": the deadline in the entrant's zone, the zone named. */
 export function formatDeadline(at: Date | string | null, timeZone: string): string | null {
   if (!at) return null;
-  const text = new Intl.DateTimeFormat('en-GB', { timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit' }).format(
-    new Date(at),
-  );
+  const text = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(new Date(at));
   return `${text} (${timeZone})`;
 }
 
