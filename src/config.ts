@@ -52,6 +52,20 @@ const configSchema = z.object({
   DROPS_OPS_WEBHOOK_SECRET: z.string().min(16).optional(),
   /** How often the SLA escalation workflow looks for exceptions past their deadline, in seconds. */
   DROPS_SLA_ESCALATION_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** `production`: the worker refuses to start without its mail settings (below) instead of sending nothing. */
+  NODE_ENV: z.string().optional(),
+  /** The entrants' messages (issue 15): the SMTP server (smtp://user:pass@host:port, smtps://…); unset outside production: no messages are sent. */
+  SMTP_URL: z.string().url().optional(),
+  /** The messages' From address (default outside production: drops@localhost). */
+  DROPS_MAIL_FROM: z.string().min(3).optional(),
+  /** Where entrants reach the API from outside: the base of the links in their messages. */
+  DROPS_PUBLIC_URL: z.string().url().optional(),
+  /** Bulk messages (the waitlist, a cancellation) sent per second, per dispatcher. */
+  DROPS_NOTIFY_BULK_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(50),
+  /** Delivery attempts before a message is `failed` (default 250: over an hour of retries at the 30 s cap). */
+  DROPS_NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100_000).default(250),
+  /** The longest pause between two delivery attempts of one message, in seconds. */
+  DROPS_NOTIFY_RETRY_CAP_SECONDS: z.coerce.number().min(1).max(3600).default(30),
 });
 
 export type EnvConfig = z.infer<typeof configSchema>;
@@ -97,6 +111,8 @@ const toolingSchema = z.object({
   DROPS_CHROMIUM_PATH: z.string().min(1).optional(),
   /** A `stripe-mock` binary to use instead of `.tools/bin`. */
   STRIPE_MOCK_PATH: z.string().min(1).optional(),
+  /** A `mailpit` binary to use instead of `.tools/bin`. */
+  MAILPIT_PATH: z.string().min(1).optional(),
   /** Show the embedded Postgres server's own log lines. */
   DROPS_POSTGRES_LOG: flag,
   /** Log each intake batch's size and timings. */
@@ -123,6 +139,39 @@ export function opsWebhookFromConfig(config: EnvConfig): OpsWebhook | null {
   if (!config.DROPS_OPS_WEBHOOK_URL) return null;
   if (!config.DROPS_OPS_WEBHOOK_SECRET) throw new Error('missing secrets: DROPS_OPS_WEBHOOK_SECRET (required with DROPS_OPS_WEBHOOK_URL)');
   return { url: config.DROPS_OPS_WEBHOOK_URL, secret: config.DROPS_OPS_WEBHOOK_SECRET };
+}
+
+/** How the worker sends the entrants' messages (src/services/notification/dispatcher.ts). */
+export interface MailSettings {
+  smtpUrl: string;
+  from: string;
+  /** Base URL of the links in messages (the API as entrants reach it). */
+  publicUrl: string;
+  bulkPerSecond: number;
+  maxAttempts: number;
+  retryCapMs: number;
+}
+
+/**
+ * The mail settings, or null when no SMTP_URL is set outside production (nothing is sent; the
+ * messages wait in the outbox). With NODE_ENV=production, SMTP_URL, DROPS_PUBLIC_URL and
+ * DROPS_MAIL_FROM are required: throws naming each one missing.
+ */
+export function mailSettingsFromConfig(config: EnvConfig): MailSettings | null {
+  const production = config.NODE_ENV === 'production';
+  if (production) {
+    const missing = (['SMTP_URL', 'DROPS_PUBLIC_URL', 'DROPS_MAIL_FROM'] as const).filter((k) => !config[k]);
+    if (missing.length > 0) throw new Error(`missing mail settings: ${missing.join(', ')} (required in production: the worker sends the entrants' messages)`);
+  }
+  if (!config.SMTP_URL) return null;
+  return {
+    smtpUrl: config.SMTP_URL,
+    from: config.DROPS_MAIL_FROM ?? 'drops@localhost',
+    publicUrl: config.DROPS_PUBLIC_URL ?? `http://127.0.0.1:${config.API_PORT}`,
+    bulkPerSecond: config.DROPS_NOTIFY_BULK_PER_SECOND,
+    maxAttempts: config.DROPS_NOTIFY_MAX_ATTEMPTS,
+    retryCapMs: config.DROPS_NOTIFY_RETRY_CAP_SECONDS * 1000,
+  };
 }
 
 /**

@@ -5,6 +5,7 @@ import { PROJECT_ROOT, startStack } from '../devstack/stack';
 import { reportAddsUp, runScenario } from '../demo/scenario';
 import { SimulatedPaymentAdapter } from '../integrations/simulator-adapters';
 import { formatReconcile, reconcileDrop } from '../services/payment/reconcile';
+import { checkDemoMessages } from '../demo/messages';
 
 /**
  * The main job: bring the stack up, run one whole drop (1,000 entrants, 100 units, 3 regional
@@ -76,7 +77,11 @@ Post-mortem for ${dropId}
     const reconciled = await reconcileDrop({ db: stack.db, payments: new SimulatedPaymentAdapter(stack.providerUrl) }, dropId);
     console.log(`\n$ drops reconcile ${dropId}\n${formatReconcile(reconciled)}`);
     console.log(`  faults injected by the simulators: ${JSON.stringify(stack.simulator.stats())}\n`);
-    const problems = reportAddsUp(c);
+    log("waiting for the entrants' messages to be sent to Mailpit");
+    const messages = await checkDemoMessages(stack.db, dropId, { entrants: c.entrants, winOrders: c.winners });
+    console.log(messages.summary);
+    console.log(`  read them in Mailpit: ${stack.mailpitUrl ?? '(SMTP_URL given: the messages went there)'}\n`);
+    const problems = [...reportAddsUp(c), ...messages.problems];
     if (!result.report.money.ledgerBalanced) problems.push('ledger not balanced');
     if (!reconciled.reconciled) problems.push('the ledger does not reconcile with the payment provider');
     if (problems.length > 0) {

@@ -50,6 +50,7 @@ drops dev stack is up
   Temporal UI    ${stack.temporalUiUrl ?? '(external server)'}
   Providers      ${stack.providerUrl}   (SIMULATORS: payment, carriers, lockers)
   fault controls POST ${stack.providerUrl}/_sim/faults  {"provider": "all" | "payments" | "lockers" | "carrier:swiftship", "errorRate": 0.1, "down": true, …}
+  Mailpit        ${stack.mailpitUrl ?? '(SMTP_URL given: messages go there)'}   (the entrants' e-mails: web UI and API)
   Postgres       ${stack.databaseUrl}   (this machine's own dev server: its credentials are the local defaults)
   reconcile      drops reconcile <dropId> --database ${stack.databaseUrl} --provider ${stack.providerUrl}
   ops key        ${stack.secrets.opsApiKey}

@@ -7,9 +7,10 @@ import { freePort } from '../devstack/ports';
 import { PROJECT_ROOT } from '../devstack/stack';
 import { ensureStripeMock, startStripeMock } from '../devstack/stripe-mock';
 import { ensureTemporalCli, startTemporalDevServer } from '../devstack/temporal';
+import { ensureMailpit, startMailpit } from '../devstack/mailpit';
 
 /**
- * Test infrastructure: a real Temporal dev server, a real Postgres and stripe-mock on free
+ * Test infrastructure: a real Temporal dev server, a real Postgres, stripe-mock and Mailpit on free
  * ports, fresh each run. Writes their addresses to --ready-file and runs until SIGTERM.
  */
 const USAGE = 'drops infra --ready-file FILE [--only postgres]';
@@ -30,6 +31,7 @@ export async function runInfra(args: string[]): Promise<number> {
   const [pgPort, stripePort] = [await freePort(), await freePort()];
   // Built in the background while the Temporal CLI builds (each once per machine).
   const stripeMockBinary = postgresOnly ? null : ensureStripeMock(PROJECT_ROOT, log);
+  const mailpitBinary = postgresOnly ? null : ensureMailpit(PROJECT_ROOT, log);
   const [temporal, firstPg] = await Promise.all([
     postgresOnly
       ? null
@@ -38,6 +40,7 @@ export async function runInfra(args: string[]): Promise<number> {
   ]);
   let pg = firstPg;
   const stripeMock = stripeMockBinary ? await startStripeMock(await stripeMockBinary, stripePort) : null;
+  const mailpit = mailpitBinary ? await startMailpit({ binary: await mailpitBinary, smtpPort: await freePort(), httpPort: await freePort() }) : null;
   const ready = (state: 'up' | 'down') =>
     writeFileSync(
       readyFile,
@@ -45,6 +48,8 @@ export async function runInfra(args: string[]): Promise<number> {
         temporalAddress: temporal?.address ?? null,
         postgresAdminUrl: pg.adminUrl,
         stripeMockUrl: stripeMock?.url ?? null,
+        mailpitSmtpUrl: mailpit?.smtpUrl ?? null,
+        mailpitUrl: mailpit?.httpUrl ?? null,
         dataDir,
         postgres: state,
       }),
@@ -77,7 +82,7 @@ export async function runInfra(args: string[]): Promise<number> {
     }, 2000).unref();
   });
   clearInterval(keepAlive);
-  await Promise.allSettled([temporal?.stop(), pg.stop(), stripeMock?.stop()]);
+  await Promise.allSettled([temporal?.stop(), pg.stop(), stripeMock?.stop(), mailpit?.stop()]);
   rmSync(dataDir, { recursive: true, force: true });
   return 0;
 }

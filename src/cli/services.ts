@@ -2,7 +2,9 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../../api/app';
 import type { IntakeQueueOptions } from '../services/registration/intake/intake-queue';
-import { opsWebhookFromConfig, readEnvConfig, requireSecrets } from '../config';
+import { mailSettingsFromConfig, opsWebhookFromConfig, readEnvConfig, requireSecrets } from '../config';
+import { SmtpEmailSender } from '../integrations/email-sender';
+import { NotificationDispatcher } from '../services/notification/dispatcher';
 import { createDb, migrateToLatest } from '../db/connection';
 import { paymentProviderFromConfig } from '../integrations/payment-adapters';
 import { carriersFromConfig, lockersFromConfig } from '../integrations/fulfillment-adapters';
@@ -34,7 +36,12 @@ export async function runWorker(): Promise<number> {
   const lockers = check(() => lockersFromConfig(config));
   const opsWebhook = check(() => opsWebhookFromConfig(config));
   if (!config.DROPS_CLAIM_SECRET) problems.push('missing secrets: DROPS_CLAIM_SECRET');
-  if (!databaseUrl || !payments || !carriers || !lockers || opsWebhook === undefined || !config.DROPS_CLAIM_SECRET) throw new Error(problems.join('; '));
+  // The entrants' messages: required in production (NODE_ENV=production); elsewhere sent only when SMTP_URL is set.
+  const mail = check(() => mailSettingsFromConfig(config));
+  // The links in messages carry the entrant's receipt token, derived with the identity secret.
+  if (mail && !config.DROPS_IDENTITY_SECRET) problems.push('missing secrets: DROPS_IDENTITY_SECRET (required with SMTP_URL)');
+  if (problems.length > 0 || !databaseUrl || !payments || !carriers || !lockers || opsWebhook === undefined || !config.DROPS_CLAIM_SECRET || mail === undefined)
+    throw new Error(problems.join('; '));
   const db = createDb(databaseUrl);
   await migrateToLatest(db);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
@@ -58,7 +65,24 @@ export async function runWorker(): Promise<number> {
   });
   // Every worker starts it; the fixed id keeps it to one per task queue.
   await ensureSlaEscalation(client, { taskQueue: config.TEMPORAL_TASK_QUEUE, intervalSeconds: config.DROPS_SLA_ESCALATION_INTERVAL_SECONDS });
+  let dispatcher: NotificationDispatcher | null = null;
+  if (mail && config.DROPS_IDENTITY_SECRET) {
+    dispatcher = new NotificationDispatcher({
+      db,
+      sender: new SmtpEmailSender(mail.smtpUrl, mail.from),
+      secrets: { identitySecret: config.DROPS_IDENTITY_SECRET, claimSecret: config.DROPS_CLAIM_SECRET },
+      publicUrl: mail.publicUrl,
+      bulkPerSecond: mail.bulkPerSecond,
+      maxAttempts: mail.maxAttempts,
+      retryCapMs: mail.retryCapMs,
+      log: (line) => console.error(line),
+    });
+    dispatcher.start();
+  } else {
+    console.error("drops worker: SMTP_URL is not set: the entrants' messages wait in the outbox (none are sent)");
+  }
   await worker.run();
+  await dispatcher?.stop();
   return 0;
 }
 

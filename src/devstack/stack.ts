@@ -14,6 +14,10 @@ import { installStaffKey } from '../services/staff/staff';
 import { ensureTemporalCli, startTemporalDevServer } from './temporal';
 import { withDeadline } from '../lib/poll';
 import { ensureSlaEscalation } from '../services/support/sla-escalation';
+import { ensureMailpit, startMailpit } from './mailpit';
+import { freePort } from './ports';
+import { SmtpEmailSender } from '../integrations/email-sender';
+import { NotificationDispatcher } from '../services/notification/dispatcher';
 
 export const PROJECT_ROOT = join(__dirname, '..', '..');
 
@@ -58,6 +62,13 @@ export interface StackOptions {
    * webhook (default DROPS_OPS_WEBHOOK_URL/SECRET; null: recorded, not sent). false: not started.
    */
   slaEscalation?: { intervalSeconds?: number; opsWebhook?: OpsWebhook | null } | false;
+  /**
+   * The entrants' messages: by default a Mailpit of this stack's own (free ports; SMTP_URL set:
+   * that server instead) and a notification dispatcher beside the worker, its links to this API.
+   * `smtpUrl`/`mailpitUrl`: a server already running (the tests' shared Mailpit); `dispatcher:
+   * false`: no dispatcher (the rows wait in the outbox). false: neither.
+   */
+  mail?: { smtpUrl?: string; mailpitUrl?: string; dispatcher?: boolean; bulkPerSecond?: number; retryCapMs?: number } | false;
 }
 
 export interface Stack {
@@ -72,6 +83,9 @@ export interface Stack {
   client: Client;
   simulator: ProviderSimulator;
   worker: Worker | null;
+  /** Mailpit's web UI and API (null: no Mailpit of ours, e.g. SMTP_URL given). */
+  mailpitUrl: string | null;
+  dispatcher: NotificationDispatcher | null;
   stop(): Promise<void>;
 }
 
@@ -144,6 +158,21 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const db = createDb(databaseUrl, { max: 20 });
     onStop('the API pool', () => db.destroy());
     await migrateToLatest(db);
+    checkpoint();
+
+    // The SMTP server the messages go to: given, or a Mailpit of our own.
+    let smtpUrl: string | null = null;
+    let mailpitUrl: string | null = null;
+    if (opts.mail !== false) {
+      smtpUrl = opts.mail?.smtpUrl ?? config.SMTP_URL ?? null;
+      mailpitUrl = opts.mail?.mailpitUrl ?? null;
+      if (!smtpUrl) {
+        const mailpit = await startMailpit({ binary: await ensureMailpit(PROJECT_ROOT, log), smtpPort: await freePort(), httpPort: await freePort() });
+        onStop('Mailpit', () => mailpit.stop());
+        smtpUrl = mailpit.smtpUrl;
+        mailpitUrl = mailpit.httpUrl;
+      }
+    }
     checkpoint();
 
     const secrets = opts.secrets ?? loadOrCreateDevSecrets(join(dataDir, 'dev-secrets.json'));
@@ -239,7 +268,41 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
       lockers: { url: `${apiUrl}/v1/webhooks/lockers`, secret: secrets.webhookSecrets.lockers },
     };
 
-    return { apiUrl, taskQueue, temporalAddress, temporalUiUrl, providerUrl, databaseUrl, secrets, db, client, simulator, worker, stop };
+    let dispatcher: NotificationDispatcher | null = null;
+    if (opts.mail !== false && opts.mail?.dispatcher !== false && smtpUrl) {
+      const sender = new SmtpEmailSender(smtpUrl, config.DROPS_MAIL_FROM ?? 'drops@localhost');
+      onStop('the SMTP connections', () => sender.close());
+      const d = new NotificationDispatcher({
+        db,
+        sender,
+        secrets: { identitySecret: secrets.identitySecret, claimSecret: secrets.claimSecret },
+        publicUrl: config.DROPS_PUBLIC_URL ?? apiUrl,
+        bulkPerSecond: opts.mail?.bulkPerSecond ?? config.DROPS_NOTIFY_BULK_PER_SECOND,
+        retryCapMs: opts.mail?.retryCapMs ?? config.DROPS_NOTIFY_RETRY_CAP_SECONDS * 1000,
+        maxAttempts: config.DROPS_NOTIFY_MAX_ATTEMPTS,
+        log,
+      });
+      d.start();
+      onStop('the notification dispatcher', () => d.stop());
+      dispatcher = d;
+    }
+
+    return {
+      apiUrl,
+      taskQueue,
+      temporalAddress,
+      temporalUiUrl,
+      providerUrl,
+      databaseUrl,
+      secrets,
+      db,
+      client,
+      simulator,
+      worker,
+      mailpitUrl,
+      dispatcher,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -43,8 +43,16 @@ export interface TestStack extends Stack {
   api: DropsApiClient;
 }
 
-/** The full stack against the run's Temporal and a fresh database, on its own task queue. */
-export async function startTestStack(overrides: Partial<StackOptions> = {}): Promise<TestStack> {
+/** The run's shared Mailpit (started by globalSetup): its SMTP URL and web/API URL. */
+export const testMailpit = () => ({ smtpUrl: env('DROPS_TEST_MAILPIT_SMTP_URL'), httpUrl: env('DROPS_TEST_MAILPIT_URL') });
+
+/**
+ * The full stack against the run's Temporal and a fresh database, on its own task queue.
+ * No messages are sent unless `withMail`: then a notification dispatcher sends them to the
+ * run's shared Mailpit (`stack.mailpitUrl`; read them with test/helpers/mailpit.ts).
+ */
+export async function startTestStack(options: Partial<StackOptions> & { withMail?: boolean } = {}): Promise<TestStack> {
+  const { withMail, ...overrides } = options;
   const { db, url } = await createTestDatabase();
   await db.destroy();
   const stack = await startStack({
@@ -55,6 +63,7 @@ export async function startTestStack(overrides: Partial<StackOptions> = {}): Pro
     apiPort: 0,
     secrets: testSecrets(),
     log: () => {},
+    mail: withMail ? { smtpUrl: testMailpit().smtpUrl, mailpitUrl: testMailpit().httpUrl, retryCapMs: 2000 } : false,
     ...overrides,
   });
   return { ...stack, api: new DropsApiClient(stack.apiUrl, { ops: stack.secrets.opsApiKey, support: stack.secrets.supportApiKey }) };

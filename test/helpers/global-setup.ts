@@ -8,7 +8,7 @@ import { pollUntil } from '../../src/lib/poll';
 const ROOT = join(__dirname, '..', '..');
 
 /**
- * Starts one real Temporal dev server, one real Postgres and stripe-mock for the whole run
+ * Starts one real Temporal dev server, one real Postgres, stripe-mock and Mailpit for the whole run
  * (building the Temporal CLI and stripe-mock on a fresh machine), and bundles the workflows
  * once for every test worker. Installs Chromium for the browser tests when it is missing.
  */
@@ -45,6 +45,8 @@ export default async function globalSetup(): Promise<void> {
   process.env.DROPS_TEST_POSTGRES_ADMIN_URL = infra.postgresAdminUrl;
   process.env.DROPS_TEST_WORKFLOW_BUNDLE = bundlePath;
   process.env.DROPS_TEST_STRIPE_MOCK_URL = infra.stripeMockUrl;
+  process.env.DROPS_TEST_MAILPIT_SMTP_URL = infra.mailpitSmtpUrl;
+  process.env.DROPS_TEST_MAILPIT_URL = infra.mailpitUrl;
   process.env.DROPS_TEST_CHROMIUM_PATH = await chromium;
 }
 
