@@ -7,6 +7,7 @@ import { entryRoutes } from './routes/registration';
 import { supportRoutes } from './routes/support';
 import { auditRoutes } from './routes/audit';
 import { webhookRoutes } from './routes/webhooks';
+import { pageRoutes } from './routes/pages';
 import { openApiJson } from './openapi/document';
 import type { ServiceDeps } from '../src/services/deps';
 import { EntryIntakeQueue, type IntakeQueueOptions } from '../src/services/registration/intake/intake-queue';
@@ -61,6 +62,8 @@ export function createApp(appDeps: AppDeps): express.Express & { closeIntake(): 
   app.use(entryRoutes(deps, json));
   // Before the JSON parser: webhooks need their raw bytes.
   app.use(webhookRoutes(deps));
+  // The entrant's pages (HTML, token in the path) and their scripts: no body to parse.
+  app.use(pageRoutes(deps));
   app.use(json);
   app.use(dropRoutes(deps));
   app.use(supportRoutes(deps));

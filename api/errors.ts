@@ -53,7 +53,8 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => next(new ApiEr
 /** Postgres refusing a string (NUL, invalid Unicode escape in jsonb): bad input that got past the guards. */
 const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
 
-function toApiError(err: unknown): ApiError | undefined {
+/** The error as the HTTP layer answers it; undefined for an unexpected error (a 500). */
+export function toApiError(err: unknown): ApiError | undefined {
   if (err instanceof ApiError) return err;
   if (err instanceof DomainError) return new ApiError(STATUS_OF[err.kind], err.code, err.message, err.details, err.retryAfterSeconds);
   const down = asUnavailable(err);
@@ -81,10 +82,11 @@ function toApiError(err: unknown): ApiError | undefined {
  * services' DomainErrors (by kind), a dependency that is down (503 + Retry-After, by the error's
  * kind, whatever the route), body-parser's. Bad input is never a 500.
  */
-export const errorMiddleware: ErrorRequestHandler = (err, _req, res, _next) => {
+export const errorMiddleware: ErrorRequestHandler = (err, req, res, _next) => {
   const e = toApiError(err);
   if (!e) {
-    console.error(`[api] unexpected error: ${(err as Error)?.stack ?? String(err)}`);
+    // The route template (`/entrant/:dropId/:entryId/:token`), never the path: paths hold entrants' tokens.
+    console.error(`[api] unexpected error on ${req.method} ${req.route?.path ?? '(no route)'}: ${(err as Error)?.stack ?? String(err)}`);
     res.status(500).json({ error: { code: 'internal', message: 'internal error' } });
     return;
   }

@@ -31,6 +31,7 @@ import {
   drawRecordSchema,
   entryAuthorizationSchema,
   entryStatusSchema,
+  entryTicketSchema,
   exceptionsListSchema,
   supportExceptionSchema,
   supportOrderViewSchema,
@@ -108,7 +109,64 @@ const dropControl = (action: 'close' | 'pause' | 'resume', summary: string): Ope
   errors: ['drop_not_found', 'wrong_phase', ...DB_TEMPORAL],
 });
 
+const entrantPageParams = entryIdParam.extend({ token: z.string().min(1).describe("the entry's receipt secret (in the path, never a query string)") });
+const html = { 'text/html': z.string() };
+
+/** An entrant page (HTML; api/routes/pages.ts): its errors are pages too, so they are listed as answers. */
+const entrantPage = (id: string, suffix: string, summary: string, extra: Operation['responses'] = {}): Operation => ({
+  id,
+  method: 'get',
+  path: `/entrant/{dropId}/{entryId}/{token}${suffix}`,
+  tag: 'entrant pages',
+  summary,
+  description:
+    'Server-rendered HTML for the entrant, with `Content-Security-Policy`, `Referrer-Policy: no-referrer` and `Cache-Control: no-store`. ' +
+    'A wrong token and an unknown entry get the same 404 page.',
+  roles: 'public',
+  params: entrantPageParams,
+  responses: {
+    200: { description: 'the page', media: html },
+    ...extra,
+    400: { description: 'a path parameter that cannot be stored (an HTML page)', media: html },
+    404: { description: 'no entry with that id and token (an HTML page)', media: html },
+    503: { description: 'a dependency is down; try again (an HTML page, with Retry-After)', media: html },
+  },
+  errors: [],
+});
+
 export const OPERATIONS: readonly Operation[] = [
+  entrantPage('entrantStatusPage', '', 'Entry status page: registered, won, waitlisted (with the place), promoted; the next step; links to pay, claim, verify'),
+  entrantPage('entrantPayPage', '/pay', 'Pay page: the simulator’s form, or (Stripe) a redirect to a Checkout Session', {
+    303: { description: 'Stripe mode: to the Checkout Session the adapter created for the order' },
+  }),
+  entrantPage('entrantClaimPage', '/claim', 'Claim page: the claim code as a QR code and text, the node, the expiry and a countdown, the missed-pickup policy'),
+  entrantPage('entrantVerifyPage', '/verify', 'Verify page: recomputes the entry’s key in the browser (WebCrypto) from its ticket'),
+  {
+    id: 'getEntryTicket',
+    method: 'get',
+    path: '/v1/drops/{dropId}/entries/{entryId}/ticket',
+    tag: 'draw',
+    summary: "The entrant's own slice of the draw: enough to recompute their key and check the commitment (the verify page's data)",
+    roles: 'public',
+    params: entryIdParam,
+    headers: receiptSecretHeader,
+    responses: { 200: { description: 'the ticket', schema: entryTicketSchema } },
+    errors: ['invalid_request', 'secret_in_query', 'entry_not_found', ...DB],
+  },
+  {
+    id: 'getPageAsset',
+    method: 'get',
+    path: '/assets/{name}',
+    tag: 'entrant pages',
+    summary: "The entrant pages' scripts (countdown.js, verify-entry.js)",
+    roles: 'public',
+    params: z.object({ name: z.string().describe('countdown.js or verify-entry.js') }),
+    responses: {
+      200: { description: 'the script', media: { 'text/javascript': z.string() } },
+      404: { description: 'no such asset', media: { 'text/plain': z.string() } },
+    },
+    errors: [],
+  },
   {
     id: 'getOpenApi',
     method: 'get',

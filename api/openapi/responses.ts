@@ -157,6 +157,23 @@ export const entryStatusSchema = z
   })
   .register(components, { id: 'EntryStatus' });
 
+export const entryTicketSchema = z
+  .object({
+    algorithm: z.literal(DRAW_ALGORITHM),
+    dropId: z.string(),
+    entryId: z.string(),
+    weight: int().describe('tickets held: the entry key is the smallest of its weight ticket keys'),
+    commitment: z.string().nullable().describe('sha256(seed), published at announce'),
+    seed: z.string().nullable().describe('revealed with the draw; null before'),
+    entrantsDigest: z.string().nullable().describe('sha256 of the frozen entrant list; null until registration closes'),
+    beacon: z.string().nullable(),
+    drawSeed: z.string().nullable().describe('sha256(seed ":" entrantsDigest [":" beacon]); null before the draw'),
+    key: z.string().nullable().describe("the server's key for this entry: min over t < weight of sha256(drawSeed:dropId:entryId:t); null before the draw"),
+    position: int().nullable().describe('0-based place in the ranking; null before the draw'),
+    entrants: int().nullable().describe('entries in the frozen list; null before the draw'),
+  })
+  .register(components, { id: 'EntryTicket' });
+
 export const entryAuthorizationSchema = z
   .object({
     dropId: z.string(),

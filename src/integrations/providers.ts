@@ -46,6 +46,19 @@ export interface ProviderRefund {
   amountCents: number;
 }
 
+export interface CheckoutSessionRequest {
+  dropId: string;
+  orderId: string;
+  amountCents: number;
+  currency: string;
+  /** The line item's name (the drop's name). */
+  productName: string;
+  /** Where the provider sends the entrant back after paying, and when they give up (absolute URLs). */
+  successUrl: string;
+  cancelUrl: string;
+  idempotencyKey: string;
+}
+
 export interface PaymentProvider {
   createPaymentIntent(req: {
     dropId: string;
@@ -60,6 +73,12 @@ export interface PaymentProvider {
   capturePaymentIntent(id: string, idempotencyKey: string): Promise<PaymentIntent>;
   cancelPaymentIntent(id: string, idempotencyKey: string): Promise<void>;
   refund(req: { paymentIntentId: string; amountCents: number; idempotencyKey: string }): Promise<{ refundId: string }>;
+  /**
+   * Providers with a hosted checkout of their own (Stripe Checkout): a session for one order,
+   * where the entrant's pay page sends them (303). Absent (the simulator): the intent's pay link
+   * is the checkout. The same `idempotencyKey` answers the same session.
+   */
+  createCheckoutSession?(req: CheckoutSessionRequest): Promise<{ id: string; url: string }>;
   /** The provider's own record of a drop's payments, refunds and disputes, for reconciliation. */
   listDropPayments(dropId: string): Promise<{ intents: PaymentIntent[]; refunds: ProviderRefund[]; disputes: ProviderDispute[] }>;
 }

@@ -5,6 +5,7 @@ import {
   type DisputeStatus,
   type PaymentIntent,
   type PaymentIntentStatus,
+  type CheckoutSessionRequest,
   type PaymentProvider,
   type ProviderDispute,
   type ProviderRefund,
@@ -103,6 +104,29 @@ export class StripePaymentAdapter implements PaymentProvider {
         ),
       ),
     );
+  }
+
+  /**
+   * A Stripe Checkout Session for the order (one line item: the drop, at its price), its payment
+   * intent tagged with our order and drop ids like the ones we create. Returns Stripe's hosted URL.
+   */
+  async createCheckoutSession(req: CheckoutSessionRequest) {
+    return this.call(async () => {
+      const session = await this.stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [{ quantity: 1, price_data: { currency: req.currency, unit_amount: req.amountCents, product_data: { name: req.productName } } }],
+          success_url: req.successUrl,
+          cancel_url: req.cancelUrl,
+          client_reference_id: req.orderId,
+          metadata: { order_id: req.orderId, drop_id: req.dropId },
+          payment_intent_data: { metadata: { order_id: req.orderId, drop_id: req.dropId } },
+        },
+        { idempotencyKey: req.idempotencyKey },
+      );
+      if (!session.url) throw new ProviderRejectedError('stripe: the checkout session has no URL', 502);
+      return { id: session.id, url: session.url };
+    });
   }
 
   async retrievePaymentIntent(id: string) {

@@ -5,6 +5,7 @@ import { Faults } from './faults';
 import { IdempotencyStore } from './idempotency';
 import type { WebhookSender, WebhookTarget } from './webhook-sender';
 import type { DisputeStatus } from '../domain/payment/disputes';
+import { checkoutFormPage, checkoutResultPage } from './checkout-page';
 
 /**
  * SIMULATOR — a Stripe-shaped payment company: payment intents (automatic or manual capture),
@@ -47,6 +48,8 @@ export interface SimDispute {
 
 /** Stripe refuses to refund a charge whose dispute is undecided or lost. */
 const blocksRefund = (status: SimDisputeStatus) => status !== 'won' && status !== 'warning_closed';
+
+const formatAmount = (cents: number, currency: string) => `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
 
 const newId = (prefix: string) => `${prefix}_${randomBytes(12).toString('hex')}`;
 const invalid = (message: string, code?: string) => ({
@@ -216,11 +219,34 @@ export class PaymentSimulator {
   /** The hosted checkout page the entrant uses (not our adapter): no injected faults. */
   checkoutRouter(): Router {
     const r = Router();
-    r.use(express.json());
+    r.use(express.json(), express.urlencoded({ extended: false, limit: '4kb' }));
+    // A browser opening the pay link: the simulator's own checkout page.
+    r.get('/:clientSecret', (req, res) => {
+      const intent = this.intents.get(this.byClientSecret.get(req.params.clientSecret) ?? '');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      res.setHeader('Cache-Control', 'no-store');
+      if (!intent)
+        return void res
+          .status(404)
+          .type('html')
+          .send(checkoutResultPage(404, null, 'no such payment'));
+      if (intent.status !== 'requires_payment_method') return void res.type('html').send(checkoutResultPage(200, intent.status, null));
+      res.type('html').send(checkoutFormPage(formatAmount(intent.amount, intent.currency), `${this.baseUrl}/payments/checkout/${intent.clientSecret}`));
+    });
+    // JSON from tests and the crowd; a form post from a browser (the pay page's button) gets a page back.
     r.post('/:clientSecret', (req, res) => {
       const id = this.byClientSecret.get(req.params.clientSecret) ?? '';
       const outcome = req.body?.outcome === 'decline' || req.body?.outcome === 'processing' ? req.body.outcome : 'pay';
       const result = this.checkout(id, outcome);
+      if (req.is('application/x-www-form-urlencoded')) {
+        const body = result.body as { status?: string; error?: { message?: string } };
+        res.setHeader('Referrer-Policy', 'no-referrer');
+        res.setHeader('Cache-Control', 'no-store');
+        return void res
+          .status(result.status)
+          .type('html')
+          .send(checkoutResultPage(result.status, body.status ?? null, body.error?.message ?? null));
+      }
       res.status(result.status).json(result.body);
     });
     return r;

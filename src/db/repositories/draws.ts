@@ -130,3 +130,14 @@ export async function* frozenEntries(db: Q, dropId: string, page = 10_000) {
     if (rows.rows.length < page) return;
   }
 }
+
+/** How many winners were ranked ahead of `position`: a waitlisted entry's place on the waitlist (the ranking without its winners) follows from it. */
+export async function countWinnersBefore(db: Q, dropId: string, position: number): Promise<number> {
+  const row = await db
+    .selectFrom('draw_winners')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('drop_id', '=', dropId)
+    .where('position', '<', position)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}

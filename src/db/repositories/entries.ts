@@ -15,3 +15,9 @@ export async function countEntries(db: Q, dropId: string): Promise<number> {
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** The IANA time zone the entrant registered with (null: none given); the entrant's own pages show deadlines in it. */
+export async function findEntrantTimeZone(db: Q, dropId: string, entryId: string): Promise<string | null> {
+  const row = await db.selectFrom('entrant_contacts').select('time_zone').where('drop_id', '=', dropId).where('entry_id', '=', entryId).executeTakeFirst();
+  return row?.time_zone ?? null;
+}

@@ -25,6 +25,13 @@ export const launchDropSchema = z
           region,
           kind: z.enum(['locker', 'popup']).default('locker'),
           stock: z.number().int().min(0).max(100_000),
+          /**
+           * Shown on the entrant's claim page (issue 15). Optional and kept absent rather than
+           * defaulted, so a drop launched before they existed relaunches with the same spec; a
+           * page reads them with `nodePlaceOf` (absent: the node id, and the region).
+           */
+          name: z.string().trim().min(1).max(200).optional(),
+          address: z.string().trim().min(1).max(500).optional(),
         }),
       )
       .min(1)
@@ -151,6 +158,16 @@ export type LaunchDrop = z.infer<typeof launchDropSchema>;
 /** The country a drop reads national phone numbers in. */
 export function phoneCountryOf(spec: { phoneCountry?: string }): PhoneCountry {
   return spec.phoneCountry !== undefined && isPhoneCountry(spec.phoneCountry) ? spec.phoneCountry : DEFAULT_PHONE_COUNTRY;
+}
+
+/** A node's public name and address, for the claim page: the spec's, else its id and its region. */
+export function nodePlaceOf(
+  spec: { nodes?: ReadonlyArray<{ nodeId: string; region: string; name?: string; address?: string }> },
+  nodeId: string,
+  region: string,
+) {
+  const node = spec.nodes?.find((n) => n.nodeId === nodeId);
+  return { name: node?.name ?? nodeId, address: node?.address ?? node?.region ?? region };
 }
 
 /**

@@ -1,0 +1,46 @@
+/** How the entrant pages write times and amounts: in the entrant's own time zone, in plain English. */
+
+/** The zone to show times in: the entrant's IANA zone when the runtime knows it, else UTC. */
+export function zoneOrUtc(timeZone: string | null): string {
+  if (!timeZone) return 'UTC';
+  try {
+    new Intl.DateTimeFormat('en', { timeZone });
+    return timeZone;
+  } catch {
+    return 'UTC';
+  }
+}
+
+/** A deadline for `<time datetime="iso">text</time>`: ISO 8601 (UTC) and a readable local time with its zone. */
+export interface PageTime {
+  iso: string;
+  text: string;
+}
+
+export function pageTime(at: Date | string | null, timeZone: string): PageTime | null {
+  if (at === null) return null;
+  const d = new Date(at);
+  const text = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(d);
+  return { iso: d.toISOString(), text };
+}
+
+/** What is left until `deadline`, e.g. "1 h 04 min" or "59 s"; "expired" once past (the page script keeps it live). */
+export function timeLeft(deadlineMs: number, nowMs: number): string {
+  const s = Math.floor((deadlineMs - nowMs) / 1000);
+  if (s <= 0) return 'expired';
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min left`;
+  if (m > 0) return `${m} min ${String(sec).padStart(2, '0')} s left`;
+  return `${sec} s left`;
+}
+
+/** Cents in the currency's own format, e.g. "$15.00" (currency: ISO 4217, lower case as stored). */
+export function money(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
+}
