@@ -20,7 +20,16 @@ export interface PageTime {
 export function pageTime(at: Date | string | null, timeZone: string): PageTime | null {
   if (at === null) return null;
   const d = new Date(at);
-  const text = new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short', timeZoneName: 'short' }).format(d);
+  // Fields one by one: Intl refuses timeZoneName beside dateStyle/timeStyle (a TypeError).
+  const text = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(d);
   return { iso: d.toISOString(), text };
 }
 
