@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { NO_FAULTS } from '../../src/simulators/faults';
 import { openBrowser, readQrCode, type BrowserSession } from '../helpers/browser';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 import { dropDriver, type Receipt } from '../helpers/drops';
@@ -54,6 +55,8 @@ describe("an entrant's journey, e-mail to locker, in a browser", () => {
     if (!link) throw new Error(`no ${page} link in the ${kindOf(m)} e-mail:\n${m.text}`);
     return link;
   };
+  /** A deadline's wall-clock time where the entrant lives ("01:22"), as their messages and pages must give it. */
+  const localTime = (iso: string) => new Intl.DateTimeFormat('en-GB', { timeZone, hour: '2-digit', minute: '2-digit' }).format(new Date(iso));
   const text = async (page: Page, testId: string) => ((await page.getByTestId(testId).textContent()) ?? '').trim();
   /**
    * What makes the page scroll sideways on the phone: [] when it fits, else the page's width and
@@ -82,6 +85,7 @@ describe("an entrant's journey, e-mail to locker, in a browser", () => {
     // Nobody acts for the entrant: no simulated crowd pays or picks up, no injected fault.
     expect(stack.simulator.payments.crowd).toBeUndefined();
     expect(stack.simulator.lockers.crowd).toBeUndefined();
+    expect([stack.simulator.payments.faults.profile, stack.simulator.lockers.faults.profile]).toEqual([NO_FAULTS, NO_FAULTS]);
 
     // Windows long enough for the browser, reminders' leads short enough never to fire here.
     await drops.launch(dropId, {
@@ -114,6 +118,7 @@ describe("an entrant's journey, e-mail to locker, in a browser", () => {
 
     // 3. The pay link opens the pay page; its button pays at the (simulated) hosted checkout.
     const order = await drops.orderIn(dropId, receipt, ['awaiting_payment']);
+    expect(payMail.text).toContain(`${localTime(order.payDeadline)} (${timeZone})`);
     await open(page, linkTo(payMail, 'pay'));
     expect(await text(page, 'pay-amount')).toContain('15');
     await page.getByTestId('pay-button').click();
@@ -133,6 +138,8 @@ describe("an entrant's journey, e-mail to locker, in a browser", () => {
     const expiry = page.getByTestId('claim-expiry');
     expect(await expiry.evaluate((el) => el.tagName)).toBe('TIME');
     expect(Date.parse((await expiry.getAttribute('datetime')) ?? '')).toBe(Date.parse(waiting.pickupDeadline));
+    expect(await expiry.textContent()).toContain(localTime(waiting.pickupDeadline));
+    expect(claimMail.text).toContain(`${localTime(waiting.pickupDeadline)} (${timeZone})`);
     expect(await text(page, 'missed-policy')).not.toBe('');
     const firstTick = await text(page, 'countdown');
     expect(firstTick).toMatch(/left$/);
