@@ -39,7 +39,8 @@ export async function runWorker(): Promise<number> {
   // The entrants' messages: required in production (NODE_ENV=production); elsewhere sent only when SMTP_URL is set.
   const mail = check(() => mailSettingsFromConfig(config));
   // The links in messages carry the entrant's receipt token, derived with the identity secret.
-  if (mail && !config.DROPS_IDENTITY_SECRET) problems.push('missing secrets: DROPS_IDENTITY_SECRET (required with SMTP_URL)');
+  if ((mail || config.NODE_ENV === 'production') && !config.DROPS_IDENTITY_SECRET)
+    problems.push('missing secrets: DROPS_IDENTITY_SECRET (required to send messages: their links carry the receipt token)');
   if (problems.length > 0 || !databaseUrl || !payments || !carriers || !lockers || opsWebhook === undefined || !config.DROPS_CLAIM_SECRET || mail === undefined)
     throw new Error(problems.join('; '));
   const db = createDb(databaseUrl);

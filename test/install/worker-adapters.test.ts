@@ -43,4 +43,14 @@ describe('drops worker without its adapter settings', () => {
     expect(r.stderr).toContain('invalid configuration in: DROPS_CARRIER_ADAPTER');
     expect(r.status).toBe(1);
   });
+
+  it('exits 1 in production naming each missing mail setting', () => {
+    const r = worker({ ...complete, NODE_ENV: 'production' });
+    expect(r.stderr).toContain('missing mail settings: SMTP_URL, DROPS_PUBLIC_URL, DROPS_MAIL_FROM');
+    expect(r.status).toBe(1);
+    const some = worker({ ...complete, NODE_ENV: 'production', SMTP_URL: 'smtp://127.0.0.1:9', DROPS_MAIL_FROM: 'drops@example.com' });
+    expect(some.stderr).toContain('missing mail settings: DROPS_PUBLIC_URL (required in production');
+    expect(some.stderr).toContain('missing secrets: DROPS_IDENTITY_SECRET (required to send messages');
+    expect(some.status).toBe(1);
+  });
 });
