@@ -126,4 +126,25 @@ describe('the Stripe payment adapter against stripe-mock', () => {
     // The SDK's own retries are off: Temporal retries the activity with the same key.
     expect(seen.filter((s) => s.path.startsWith('/v1/payment_intents/pi_123'))).toHaveLength(2);
   });
+  it('creates a Checkout Session for an order (the pay page redirects there): our key, our ids on its payment intent, Stripe’s URL back', async () => {
+    const session = await adapter.createCheckoutSession({
+      dropId: 'drop-1',
+      orderId: 'ord_e3',
+      amountCents: 1500,
+      currency: 'usd',
+      productName: 'Drop One',
+      successUrl: 'https://drops.example.test/entrant/drop-1/e3/tok',
+      cancelUrl: 'https://drops.example.test/entrant/drop-1/e3/tok',
+      idempotencyKey: 'drop:drop-1:order:ord_e3:checkout:v1',
+    });
+    expect(session.url).toMatch(/^https:\/\//);
+    expect(session.id).toMatch(/^cs_/);
+    const sent = seen.find((s) => s.path === '/v1/checkout/sessions')!;
+    expect(sent.idempotencyKey).toBe('drop:drop-1:order:ord_e3:checkout:v1');
+    const form = new URLSearchParams(sent.body);
+    expect(form.get('mode')).toBe('payment');
+    expect(form.get('line_items[0][price_data][unit_amount]')).toBe('1500');
+    expect(form.get('payment_intent_data[metadata][order_id]')).toBe('ord_e3');
+    expect(form.get('payment_intent_data[metadata][drop_id]')).toBe('drop-1');
+  });
 });

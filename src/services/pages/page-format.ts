@@ -20,9 +20,10 @@ export interface PageTime {
 export function pageTime(at: Date | string | null, timeZone: string): PageTime | null {
   if (at === null) return null;
   const d = new Date(at);
-  // Fields one by one: Intl refuses timeZoneName beside dateStyle/timeStyle (a TypeError).
+  // e.g. "Mon 3 Jun 2024, 14:05 CEST": the zone's short name, so nobody reads it as their own time.
   const text = new Intl.DateTimeFormat('en-GB', {
     timeZone,
+    weekday: 'short',
     day: 'numeric',
     month: 'short',
     year: 'numeric',
