@@ -107,6 +107,8 @@ const toolingSchema = z.object({
   DROPS_DEV_SIMULATOR_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   /** A `temporal` binary to use instead of `.tools/bin` or PATH. */
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  /** A Chromium binary for the browser tests instead of Debian's `/usr/bin/chromium`. */
+  DROPS_CHROMIUM_PATH: z.string().min(1).optional(),
   /** A `stripe-mock` binary to use instead of `.tools/bin`. */
   STRIPE_MOCK_PATH: z.string().min(1).optional(),
   /** A `mailpit` binary to use instead of `.tools/bin`. */

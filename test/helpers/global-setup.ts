@@ -2,6 +2,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ensureChromium } from '../../src/devstack/chromium';
 import { pollUntil } from '../../src/lib/poll';
 
 const ROOT = join(__dirname, '..', '..');
@@ -9,7 +10,7 @@ const ROOT = join(__dirname, '..', '..');
 /**
  * Starts one real Temporal dev server, one real Postgres, stripe-mock and Mailpit for the whole run
  * (building the Temporal CLI and stripe-mock on a fresh machine), and bundles the workflows
- * once for every test worker.
+ * once for every test worker. Installs Chromium for the browser tests when it is missing.
  */
 export default async function globalSetup(): Promise<void> {
   const dir = join(ROOT, '.data');
@@ -22,6 +23,9 @@ export default async function globalSetup(): Promise<void> {
   (globalThis as any).__dropsInfra = child;
   let exited: number | null = null;
   child.on('exit', (code) => (exited = code));
+  // Installed (apt-get, minutes on a fresh machine) while the infrastructure comes up; awaited at the end.
+  const chromium = ensureChromium((line) => console.log(line));
+  chromium.catch(() => {}); // its error is thrown by the await below, not as an unhandled rejection
 
   const bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quietLogger });
   const bundlePath = join(dir, `test-workflow-bundle-${process.pid}.js`);
@@ -43,6 +47,7 @@ export default async function globalSetup(): Promise<void> {
   process.env.DROPS_TEST_STRIPE_MOCK_URL = infra.stripeMockUrl;
   process.env.DROPS_TEST_MAILPIT_SMTP_URL = infra.mailpitSmtpUrl;
   process.env.DROPS_TEST_MAILPIT_URL = infra.mailpitUrl;
+  process.env.DROPS_TEST_CHROMIUM_PATH = await chromium;
 }
 
 const quietLogger = {
