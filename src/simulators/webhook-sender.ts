@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { signWebhook } from '../integrations/webhook-signature';
 import type { Faults } from './faults';
 
@@ -37,7 +38,13 @@ export const DEFAULT_WEBHOOK_RETRY: WebhookRetryPolicy = { retryWindowMs: 25 * 3
  */
 export class WebhookSender {
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly stopping = new AbortController();
+  private readonly stopping = (() => {
+    const c = new AbortController();
+    // Every webhook waiting out its delay listens (and stops listening when the wait ends): many
+    // at once is the normal case, not a leak, so Node's warning past 10 listeners is turned off.
+    setMaxListeners(0, c.signal);
+    return c;
+  })();
   delivered = 0;
   /** Attempts answered non-2xx or not answered (each was retried while the window lasted). */
   failedAttempts = 0;
