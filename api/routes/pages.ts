@@ -1,9 +1,10 @@
 import { Router, type ErrorRequestHandler, type Request, type RequestHandler, type Response } from 'express';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApiError, parseInput, toApiError } from '../errors';
+import { parseInput, toApiError } from '../errors';
 import { dropIdParam } from '../schemas';
 import { guardPathParams } from '../text-guard';
+import { hasSecretInQuery, refuseSecretInQuery } from '../secret-query';
 import { readEnvConfig } from '../../src/config';
 import type { ServiceDeps } from '../../src/services/deps';
 import { entryTicket } from '../../src/services/draw/entry-ticket';
@@ -52,6 +53,20 @@ export function pageRoutes(deps: ServiceDeps): Router {
   } catch {
     configuredBase = undefined;
   }
+  // The token belongs in the path; a secret or token in a query string (which access logs, proxies
+  // and browser history keep) is refused before anything is read, as on the JSON routes.
+  r.use('/entrant', (req, res, next) => {
+    if (!hasSecretInQuery(req)) return next();
+    sendPage(
+      res,
+      400,
+      renderPage('error', {
+        title: 'Something went wrong',
+        heading: 'This link does not work',
+        message: 'Open the link from your e-mail as it is: it never carries a secret after a "?".',
+      }),
+    );
+  });
   const ids = (req: Request) => ({ ...parseInput(dropIdParam, req.params), entryId: String(req.params.entryId), token: String(req.params.token) });
 
   r.get('/entrant/:dropId/:entryId/:token', async (req, res) => {
@@ -83,9 +98,7 @@ export function pageRoutes(deps: ServiceDeps): Router {
   /** The verify page's data: this entry's slice of the draw, with the receipt secret in `x-receipt-secret` (never the query). */
   r.get('/v1/drops/:dropId/entries/:entryId/ticket', async (req, res) => {
     const { dropId } = parseInput(dropIdParam, req.params);
-    if (Object.keys(req.query).some((name) => /secret|token/i.test(name))) {
-      throw new ApiError(400, 'secret_in_query', 'send the receipt secret in the x-receipt-secret header, never in the query string');
-    }
+    refuseSecretInQuery(req);
     res.setHeader('Cache-Control', 'no-store');
     res.json(await entryTicket(deps, dropId, String(req.params.entryId), req.header('x-receipt-secret')));
   });

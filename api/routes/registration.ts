@@ -1,10 +1,11 @@
 import { Router, type RequestHandler } from 'express';
-import { ApiError, parseInput } from '../errors';
+import { parseInput } from '../errors';
 import { dropIdParam, idempotencyKeySchema, registerEntrySchema } from '../schemas';
 import { authorizeEntry } from '../../src/services/payment/authorizations';
 import { entryStatus, register } from '../../src/services/registration/registration';
 import type { ServiceDeps } from '../../src/services/deps';
 import { guardPathParams } from '../text-guard';
+import { refuseSecretInQuery } from '../secret-query';
 
 /** Public routes: registration and the entrant's own status (with the receipt secret). */
 export function entryRoutes(deps: ServiceDeps, json: RequestHandler): Router {
@@ -23,9 +24,7 @@ export function entryRoutes(deps: ServiceDeps, json: RequestHandler): Router {
    * access logs, proxies and browser history. One sent there is refused (400) before it is read.
    */
   const receiptSecret = (req: Parameters<RequestHandler>[0]) => {
-    if (Object.keys(req.query).some((name) => /secret/i.test(name))) {
-      throw new ApiError(400, 'secret_in_query', 'send the receipt secret in the x-receipt-secret header, never in the query string');
-    }
+    refuseSecretInQuery(req);
     return req.header('x-receipt-secret');
   };
 

@@ -45,10 +45,12 @@ export class SmtpEmailSender implements EmailSender {
       port: Number(url.port) || (url.protocol === 'smtps:' ? 465 : 587),
       secure: url.protocol === 'smtps:',
       ...(url.username ? { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } } : {}),
-      // Well under the dispatcher's one-minute lease: a hung send is retried, never sent beside a second copy.
-      connectionTimeout: 10_000,
-      greetingTimeout: 10_000,
-      socketTimeout: 30_000,
+      // Well under the dispatcher's one-minute lease (a hung send is retried, never sent beside a
+      // second copy), and short: a server that stopped answering holds a batch, and the win and pay
+      // messages behind it, seconds rather than half a minute (found by freezing Mailpit).
+      connectionTimeout: 5_000,
+      greetingTimeout: 5_000,
+      socketTimeout: 15_000,
     });
   }
 

@@ -142,6 +142,18 @@ describe("the entrant's pages", () => {
       expect(((await inQuery.json()) as any).error.code).toBe('secret_in_query');
       expect((await ticket(receipts[0]!, { 'x-receipt-secret': receipts[1]!.receiptSecret })).status).toBe(404);
       expect((await ticket(receipts[0]!, {})).status).toBe(404);
+      // A token by another name in the query is refused too, on the JSON status route and on every page.
+      const r = receipts[0]!;
+      const status = await fetch(`${stack.apiUrl}/v1/drops/${dropId}/entries/${r.entryId}?token=${r.receiptSecret}`, {
+        headers: { 'x-receipt-secret': r.receiptSecret },
+      });
+      expect(status.status).toBe(400);
+      for (const suffix of ['', '/pay', '/claim', '/verify']) {
+        const { res, html } = await page(`${pathOf(r)}${suffix}?secret=${r.receiptSecret}`);
+        expect(res.status).toBe(400);
+        expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+        expect(html).not.toContain(r.receiptSecret);
+      }
     });
 
     it('serves the scripts as JavaScript, and nothing else under /assets', async () => {

@@ -2,6 +2,8 @@ import { sql } from 'kysely';
 import { enqueueOrderStateMessages } from '../../src/db/repositories/notifications';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 import { dropDriver, type Receipt } from '../helpers/drops';
+import { textOf } from '../helpers/html';
+import { entrantPagePath } from '../../src/domain/notification/links';
 
 /**
  * The outbox (issue 15): each trigger writes its message in its own transaction, once, with no
@@ -9,7 +11,7 @@ import { dropDriver, type Receipt } from '../helpers/drops';
  */
 describe('notification outbox', () => {
   let stack: TestStack;
-  const { launch, orderIn, pay } = dropDriver(() => stack);
+  const { launch, orderIn, pay, status, resolve } = dropDriver(() => stack);
 
   beforeAll(async () => {
     stack = await startTestStack();
@@ -135,5 +137,27 @@ describe('notification outbox', () => {
     expect(rows.filter((r) => r.kind === 'order_cancelled')).toEqual([]);
     expect(rows.filter((r) => r.kind === 'won')).toHaveLength(1);
     expect(rows.filter((r) => r.kind === 'entry_received')).toHaveLength(receipts.length);
+  });
+
+  it('support cancelling a winner tells them (order_cancelled) and the promoted; the one still waiting is next in line on their page', async () => {
+    const dropId = 'outbox-support-cancel';
+    await launch(dropId, { windows: { paymentSeconds: 300, pickupSeconds: 60 } });
+    const receipts: Receipt[] = [];
+    for (const i of [0, 1, 2])
+      receipts.push((await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: `sc-${i}@example.org`, region: 'north' } })).body);
+    expect((await stack.api.call('POST', `/v1/drops/${dropId}/close`, { as: 'ops' })).status).toBe(200);
+    const winner = await eventually('the winner', async () => {
+      for (const r of receipts) if ((await status(dropId, r)).order?.state === 'awaiting_payment') return r;
+      return undefined;
+    });
+    const order = await orderIn(dropId, winner, ['awaiting_payment']);
+    expect((await resolve(order.orderId, 'cancel_order')).status).toBe(200);
+    const promoted = await eventually('a promotion message', async () => (await rowsOf(dropId)).find((r) => r.kind === 'promoted'));
+    await eventually("the winner's cancellation message", async () => ((await kindsOf(dropId, winner.entryId)).includes('order_cancelled') ? true : undefined));
+    // Drawn third, the one still waiting is now next in line: the page counts the promotion ahead of them.
+    const waiting = receipts.find((r) => r.entryId !== winner.entryId && r.entryId !== promoted.entry_id)!;
+    expect((await status(dropId, waiting)).status).toBe('waitlisted');
+    const page = await (await fetch(`${stack.apiUrl}${entrantPagePath(dropId, waiting.entryId, waiting.receiptSecret)}`)).text();
+    expect(textOf(page, 'waitlist-position')).toBe('1');
   });
 });

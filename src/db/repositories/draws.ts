@@ -131,13 +131,13 @@ export async function* frozenEntries(db: Q, dropId: string, page = 10_000) {
   }
 }
 
-/** How many winners were ranked ahead of `position`: a waitlisted entry's place on the waitlist (the ranking without its winners) follows from it. */
-export async function countWinnersBefore(db: Q, dropId: string, position: number): Promise<number> {
-  const row = await db
-    .selectFrom('draw_winners')
-    .select((eb) => eb.fn.countAll<string>().as('n'))
-    .where('drop_id', '=', dropId)
-    .where('position', '<', position)
-    .executeTakeFirstOrThrow();
-  return Number(row.n);
+/**
+ * How many entries ranked ahead of `position` hold a unit: the winners and the entrants promoted
+ * from the waitlist since. A waitlisted entry's place in line now (1 = next) follows from it.
+ */
+export async function countHoldingUnitsBefore(db: Q, dropId: string, position: number): Promise<number> {
+  const row = await sql<{ n: string }>`
+    SELECT (SELECT count(*) FROM draw_winners WHERE drop_id = ${dropId} AND position < ${position})
+         + (SELECT count(*) FROM promotions WHERE drop_id = ${dropId} AND entry_id IS NOT NULL AND ranking_position < ${position}) AS n`.execute(db);
+  return Number(row.rows[0]!.n);
 }

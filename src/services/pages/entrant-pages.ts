@@ -4,7 +4,7 @@ import { nodePlaceOf } from '../../domain/drop/launch';
 import type { MissedPickupPolicy } from '../../domain/drop/policies';
 import { entrantPagePath } from '../../domain/notification/links';
 import { findDrop } from '../../db/repositories/drops';
-import { countWinnersBefore } from '../../db/repositories/draws';
+import { countHoldingUnitsBefore } from '../../db/repositories/draws';
 import { findEntrantTimeZone } from '../../db/repositories/entries';
 import { findOrderByEntry } from '../../db/repositories/orders';
 import type { DropRow } from '../../db/schema';
@@ -110,7 +110,7 @@ export async function statusPageView(deps: Deps, dropId: string, entryId: string
   const closesAt = pageTime(drop.registration_closes_at, timeZone);
   const waitlistPosition =
     status.status === 'waitlisted' && status.drawPosition !== null
-      ? status.drawPosition - (await countWinnersBefore(deps.db, dropId, status.drawPosition)) + 1
+      ? status.drawPosition - (await countHoldingUnitsBefore(deps.db, dropId, status.drawPosition)) + 1
       : null;
   const cancelled = drop.cancelled_at !== null;
   let nextStep: string;
