@@ -6,7 +6,11 @@ import type { OrderState } from '../../src/domain/order/order-states';
  * Rows written straight into a fresh database for the notification tests: a drop, its
  * entrants with their contacts, orders and nodes, without running a drop's workflows.
  */
-export async function insertDrop(db: Db, dropId: string, opts: { name?: string; payReminderSeconds?: number; missedPickup?: string } = {}) {
+export async function insertDrop(
+  db: Db,
+  dropId: string,
+  opts: { name?: string; payReminderSeconds?: number; missedPickup?: string; node?: { name?: string; address?: string } } = {},
+) {
   await db
     .insertInto('drops')
     .values({
@@ -19,6 +23,8 @@ export async function insertDrop(db: Db, dropId: string, opts: { name?: string; 
       spec: JSON.stringify({
         notifications: { payReminderSeconds: opts.payReminderSeconds ?? 600, pickupReminderSeconds: 1800 },
         policies: { missedPickup: opts.missedPickup ?? 'refund' },
+        // The launch spec's node, with the public name and address the claim page and e-mails show.
+        nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 10, ...opts.node }],
       }),
     })
     .execute();

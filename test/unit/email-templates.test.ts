@@ -26,7 +26,11 @@ describe('e-mail templates', () => {
 
   beforeAll(async () => {
     ({ db } = await createTestDatabase());
-    await insertDrop(db, dropId, { name: 'Sneaker <Drop> & Co', missedPickup: 'credit' });
+    await insertDrop(db, dropId, {
+      name: 'Sneaker <Drop> & Co',
+      missedPickup: 'credit',
+      node: { name: 'North Station Lockers', address: '1 Rail Square, Level -1' },
+    });
     for (const e of [A, B]) {
       await insertEntrant(db, dropId, e.entryId, e);
       await insertOrder(db, dropId, e.entryId, { state: 'awaiting_pickup', payDeadline, pickupDeadline, nodeId: 'north-locker', creditCents: 2500 });
@@ -90,6 +94,30 @@ describe('e-mail templates', () => {
     const pay = await renderFor('pay_link');
     expect(pay.text).toContain('18:30 (Asia/Tokyo)');
     expect(pay.text).not.toContain('09:30');
+  });
+
+  it.each(['routed', 'claim_code', 'pickup_reminder'] as const)(
+    "%s names the pickup place by the launch spec's name and address, as the claim page does",
+    async (kind) => {
+      const m = await renderFor(kind);
+      for (const part of [m.text, m.html]) {
+        expect(part).toContain('North Station Lockers');
+        expect(part).toContain('1 Rail Square, Level -1');
+        expect(part).not.toContain('north-locker');
+      }
+    },
+  );
+
+  it('tells a pop-up winner to show the QR code to the staff, a locker winner to the scanner', async () => {
+    expect((await renderFor('claim_code')).text).toContain("at the locker's scanner");
+    await db.updateTable('nodes').set({ kind: 'popup' }).where('drop_id', '=', dropId).execute();
+    try {
+      const m = await renderFor('claim_code');
+      expect(m.text).toContain('to the staff at the pop-up counter');
+      expect(m.text).not.toContain('locker');
+    } finally {
+      await db.updateTable('nodes').set({ kind: 'locker' }).where('drop_id', '=', dropId).execute();
+    }
   });
 
   it('says UTC when the entrant gave no zone', async () => {
