@@ -83,6 +83,8 @@ export interface MessageView {
   offerCode: string | null;
   claimCode: string | null;
   missedPickupPolicy: string | null;
+  /** A lapsed or declined order's unit went to the next entrant on the waitlist (set when the order ended). */
+  releasedToWaitlist: boolean;
   /** The reminder's lead, as "10 minutes". */
   leadTime: string | null;
 }
@@ -154,6 +156,7 @@ export async function prepareMessage(db: Db, secrets: RenderSecrets, publicUrl: 
     claimCode: order ? claimCodeOf(secrets.claimSecret, order) : null,
     missedPickupPolicy: MISSED_PICKUP_TEXT[spec?.policies?.missedPickup ?? ''] ?? null,
     leadTime: Number.isFinite(lead) ? duration(lead) : null,
+    releasedToWaitlist: data.releasedToWaitlist === true,
   };
   return { action: 'send', to: contact.email, view };
 }
