@@ -144,3 +144,20 @@ export async function countNotifications(db: Q, dropId: string) {
     .execute();
   return rows.map((r) => ({ kind: r.kind, status: r.status, n: Number(r.n) }));
 }
+
+/**
+ * An entrant's messages for support (`GET /v1/orders/:orderId`), oldest first: kind, status,
+ * attempts, times and last error; never the address or a body (the rows hold neither).
+ * At most `limit` rows (an entrant gets a few dozen at most).
+ */
+export async function listEntrantMessages(db: Q, dropId: string, entryId: string, limit = 200) {
+  return db
+    .selectFrom('notifications')
+    .select(['kind', 'status', 'attempts', 'created_at', 'finished_at', 'last_error'])
+    .where('drop_id', '=', dropId)
+    .where('entry_id', '=', entryId)
+    .orderBy('created_at')
+    .orderBy('notification_id')
+    .limit(limit)
+    .execute();
+}
