@@ -9,7 +9,7 @@ import type { OrderState } from '../../src/domain/order/order-states';
 export async function insertDrop(
   db: Db,
   dropId: string,
-  opts: { name?: string; payReminderSeconds?: number; missedPickup?: string; node?: { name?: string; address?: string } } = {},
+  opts: { name?: string; payReminderSeconds?: number; missedPickup?: string; node?: { kind?: 'locker' | 'popup'; name?: string; address?: string } } = {},
 ) {
   await db
     .insertInto('drops')
@@ -30,7 +30,7 @@ export async function insertDrop(
     .execute();
   await db
     .insertInto('nodes')
-    .values({ drop_id: dropId, node_id: 'north-locker', region: 'north', kind: 'locker', stock_total: 10, stock_remaining: 10 })
+    .values({ drop_id: dropId, node_id: 'north-locker', region: 'north', kind: opts.node?.kind ?? 'locker', stock_total: 10, stock_remaining: 10 })
     .execute();
 }
 
