@@ -398,6 +398,18 @@ export const supportOrderViewSchema = z
     exceptions: z.array(supportExceptionSchema),
     audit: auditPageSchema.shape.entries,
     auditNextCursor: z.string().nullable(),
+    messages: z
+      .array(
+        z.object({
+          kind: z.string().describe('the message kind (src/domain/notification/kinds.ts), e.g. `pay_link`, `claim_code`'),
+          status: z.enum(['pending', 'delivered', 'bounced', 'failed', 'skipped', 'expanded']),
+          attempts: int(),
+          createdAt: time(),
+          finishedAt: time().nullable().describe('null while pending'),
+          lastError: z.string().nullable().describe("a bounce's or failure's reason, a skip's why (addresses masked)"),
+        }),
+      )
+      .describe("the entrant's e-mails in this drop (the outbox rows), oldest first; never the address or the body"),
     allowedResolveActions: z.array(z.string()).describe('the resolve actions its state allows now'),
     links: z
       .object({ orderWorkflow: z.string(), dropWorkflow: z.string() })

@@ -1,5 +1,5 @@
 /**
- * "Verify my entry" (drops-lottery-v1, /work/shared/design.md "The verifiable draw"), in the
+ * "Verify my entry" (drops-lottery-v1, the README's section "The draw (drops-lottery-v1)"), in the
  * browser with WebCrypto: fetches this entry's ticket (GET /v1/drops/:dropId/entries/:entryId/ticket,
  * the receipt token from this page's path sent as `x-receipt-secret`, never in a query string),
  * then checks sha256(seed) == commitment, recomputes

@@ -22,7 +22,7 @@ export async function checkDemoMessages(db: Db, dropId: string, expected: { entr
     countDeliveredDistinct(db, dropId, 'claim_code', 'order_id'),
     countOrdersAwaitingPickupEver(db, dropId),
   ]);
-  const lines = MESSAGE_KINDS.filter((k) => delivered(k) > 0).map((k) => `    ${k.padEnd(16)} ${delivered(k)}`);
+  const lines = MESSAGE_KINDS.filter((k) => delivered(k) > 0).map((k) => `    ${k.padEnd(18)} ${delivered(k)}`);
   const notSent = other.map((r) => `    ${r.kind} ${r.status}: ${r.n}`);
   const problems: string[] = [];
   if (receipts !== expected.entrants) problems.push(`receipts sent ${receipts}, entrants ${expected.entrants}`);

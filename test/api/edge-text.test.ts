@@ -89,6 +89,36 @@ describe('text Postgres cannot store, and reserved keys', () => {
   });
 
   it.each([
+    ['a NUL', 'Europe/\u0000Berlin'],
+    ['a lone surrogate', 'Europe/\ud800'],
+    ['a path', '../etc'],
+    ['65 characters', `America/${'a'.repeat(57)}`],
+    ['nothing', ''],
+    ['an unknown zone', 'Mars/Olympus_Mons'],
+  ])('registration with %s as its timeZone is 400 invalid_request naming it, and stores nothing', async (_what, timeZone) => {
+    const count = async () =>
+      (
+        await stack.db
+          .selectFrom('entries')
+          .select((eb) => eb.fn.countAll<string>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n;
+    const before = await count();
+    const res = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: 'zone@example.org', region: 'north', timeZone } });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('invalid_request');
+    expect(res.body.error.details).toEqual([expect.objectContaining({ path: 'timeZone' })]);
+    expect(await count()).toBe(before);
+  });
+
+  it('registration takes a time zone in any case and stores its canonical name', async () => {
+    const res = await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: 'tokyo@example.org', region: 'north', timeZone: 'asia/tokyo' } });
+    expect(res.status).toBe(201);
+    const contact = await stack.db.selectFrom('entrant_contacts').select('time_zone').where('entry_id', '=', res.body.entryId).executeTakeFirstOrThrow();
+    expect(contact.time_zone).toBe('Asia/Tokyo');
+  });
+
+  it.each([
     ['an entry id', 'GET', (): string => `/v1/drops/${dropId}/entries/ent%00x`, 'entryId'],
     ['an entry id (authorization)', 'POST', (): string => `/v1/drops/${dropId}/entries/ent%00x/authorization`, 'entryId'],
     ['an order id', 'POST', (): string => '/v1/orders/ord%00x/resolve', 'orderId'],

@@ -211,6 +211,7 @@ describe("the entrant's pages", () => {
       expect(tagOf(html, 'ticket-key')).toBeDefined();
       expect(tagOf(html, 'draw-position')).toBeDefined();
       expect(html).toContain(`drops verify-draw ${dropId} --api`);
+      expect(textOf(html, 'verify-command-hint')).toMatch(/project's own CLI.*npx drops verify-draw/);
       // The script reads the token from the page's path: the HTML holds it only in the link back to the status page.
       expect(html.split(winner.receiptSecret).length - 1).toBe(1);
       expect(html).toContain(`href="${pathOf(winner)}"`);

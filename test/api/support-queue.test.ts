@@ -7,6 +7,7 @@ import type { Db } from '../../src/db/connection';
 import { insertDrop } from '../../src/db/repositories/drops';
 import { recordEvent } from '../../src/db/repositories/events';
 import { openException } from '../../src/db/repositories/exceptions';
+import { enqueueNotifications } from '../../src/db/repositories/notifications';
 import { PROJECT_ROOT } from '../../src/devstack/stack';
 import type { DevSecrets } from '../../src/devstack/secrets';
 import { EXCEPTION_KINDS, type ExceptionKind } from '../../src/domain/support/exception-kinds';
@@ -329,7 +330,7 @@ describe('support: the exceptions queue, claim/assign/resolve, and the order vie
     expect((await asSupport('POST', `/v1/exceptions/${id}%00/claim`)).status).toBe(400);
   });
 
-  it('shows the whole order: timeline, payment per the ledger, route, claim code status (never the code), exceptions, audit, actions, links', async () => {
+  it("shows the whole order: timeline, payment per the ledger, route, claim code status (never the code), exceptions, audit, the entrant's messages, actions, links", async () => {
     const pickupDeadline = new Date(Date.now() + 3_600_000);
     const orderId = await order('q-one', 'awaiting_pickup', {
       payment_intent_id: 'pi_view_1',
@@ -344,6 +345,19 @@ describe('support: the exceptions queue, claim/assign/resolve, and the order vie
     await postCapture(db, { dropId: 'q-one', orderId, amountCents: 1500 });
     const id = await exception('q-one', 'claim_code_rejected', orderId, 60);
     expect((await asSupport('POST', `/v1/exceptions/${id}/claim`)).status).toBe(200);
+    // The entrant's messages (and others' that must not show: another entrant's, the same entry id in another drop).
+    const entryId = orderId.slice(4);
+    await enqueueNotifications(db, [
+      { kind: 'won', dropId: 'q-one', entryId, orderId },
+      { kind: 'claim_code', dropId: 'q-one', entryId, orderId, n: 3 },
+      { kind: 'won', dropId: 'q-one', entryId: 'someone-else' },
+      { kind: 'won', dropId: 'q-two', entryId },
+    ]);
+    await db
+      .updateTable('notifications')
+      .set({ status: 'bounced', attempts: 2, finished_at: new Date(), last_error: '550 mailbox unavailable: winner@example.org' })
+      .where('message_key', '=', `won:q-one:${entryId}`)
+      .execute();
 
     const res = await asOps('GET', `/v1/orders/${orderId}`);
     expect(res.status).toBe(200);
@@ -362,6 +376,17 @@ describe('support: the exceptions queue, claim/assign/resolve, and the order vie
     expect(v.claimCode).toEqual({ status: 'active', nodeId: 'north-locker', deadline: pickupDeadline.toISOString() });
     expect(v.exceptions).toEqual([expect.objectContaining({ exceptionId: id, kind: 'claim_code_rejected', assignedTo: supportId })]);
     expect(v.audit).toEqual([expect.objectContaining({ action: 'claim_exception', target: expect.objectContaining({ orderId, exceptionId: id }) })]);
+    expect(v.messages).toEqual([
+      {
+        kind: 'won',
+        status: 'bounced',
+        attempts: 2,
+        createdAt: expect.any(String),
+        finishedAt: expect.any(String),
+        lastError: '550 mailbox unavailable: <address>',
+      },
+      { kind: 'claim_code', status: 'pending', attempts: 0, createdAt: expect.any(String), finishedAt: null, lastError: null },
+    ]);
     expect(v.allowedResolveActions).toEqual(['refund', 'reship', 'extend_pickup', 'reissue_claim_code', 'mark_picked_up', 'cancel_order']);
     expect(v.links).toEqual({
       orderWorkflow: `http://ui.test:8233/namespaces/drops-ns/workflows/${encodeURIComponent(`order:q-one:${orderId.slice(4)}`)}`,
@@ -371,6 +396,7 @@ describe('support: the exceptions queue, claim/assign/resolve, and the order vie
     const text = JSON.stringify(v);
     expect(text).not.toContain('secret_paylink_value');
     expect(text).not.toMatch(/dc1\./);
+    expect(text).not.toContain('@example.org');
     expect(Object.keys(v.payment)).not.toContain('payLink');
 
     // After a refund: money per the ledger, the code revoked, no actions left.

@@ -6,7 +6,11 @@ import type { OrderState } from '../../src/domain/order/order-states';
  * Rows written straight into a fresh database for the notification tests: a drop, its
  * entrants with their contacts, orders and nodes, without running a drop's workflows.
  */
-export async function insertDrop(db: Db, dropId: string, opts: { name?: string; payReminderSeconds?: number; missedPickup?: string } = {}) {
+export async function insertDrop(
+  db: Db,
+  dropId: string,
+  opts: { name?: string; payReminderSeconds?: number; missedPickup?: string; node?: { kind?: 'locker' | 'popup'; name?: string; address?: string } } = {},
+) {
   await db
     .insertInto('drops')
     .values({
@@ -19,12 +23,14 @@ export async function insertDrop(db: Db, dropId: string, opts: { name?: string; 
       spec: JSON.stringify({
         notifications: { payReminderSeconds: opts.payReminderSeconds ?? 600, pickupReminderSeconds: 1800 },
         policies: { missedPickup: opts.missedPickup ?? 'refund' },
+        // The launch spec's node, with the public name and address the claim page and e-mails show.
+        nodes: [{ nodeId: 'north-locker', region: 'north', kind: 'locker', stock: 10, ...opts.node }],
       }),
     })
     .execute();
   await db
     .insertInto('nodes')
-    .values({ drop_id: dropId, node_id: 'north-locker', region: 'north', kind: 'locker', stock_total: 10, stock_remaining: 10 })
+    .values({ drop_id: dropId, node_id: 'north-locker', region: 'north', kind: opts.node?.kind ?? 'locker', stock_total: 10, stock_remaining: 10 })
     .execute();
 }
 

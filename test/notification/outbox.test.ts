@@ -127,6 +127,12 @@ describe('notification outbox', () => {
     const order = await stack.db.selectFrom('orders').selectAll().where('entry_id', '=', promoted.entry_id!).executeTakeFirstOrThrow();
     expect(order.promoted_from_order_id).not.toBeNull();
     expect(promoted.order_id).toBe(order.order_id);
+    // The lapsed winner is told their window closed and the unit went on, with their order's `unpaid`
+    // (promoted first, so the drop never sees every order final while a unit is in flight).
+    const missed = await eventually('the lapsed winner told', async () => (await rowsOf(dropId)).find((r) => r.kind === 'pay_window_missed'));
+    const lapsed = await stack.db.selectFrom('orders').selectAll().where('order_id', '=', order.promoted_from_order_id!).executeTakeFirstOrThrow();
+    expect(lapsed.state).toBe('unpaid');
+    expect([missed.entry_id, missed.order_id, missed.data]).toEqual([lapsed.entry_id, lapsed.order_id, { releasedToWaitlist: true }]);
     const cancel = await stack.api.call('POST', `/v1/drops/${dropId}/cancel`, { as: 'ops', body: { reasonCode: 'ops_decision', reason: 'venue closed' } });
     expect(cancel.status).toBe(200);
     await eventually('the drop cancelled', async () =>
@@ -136,6 +142,7 @@ describe('notification outbox', () => {
     expect(rows.filter((r) => r.kind === 'drop_cancelled_campaign')).toHaveLength(1);
     expect(rows.filter((r) => r.kind === 'order_cancelled')).toEqual([]);
     expect(rows.filter((r) => r.kind === 'won')).toHaveLength(1);
+    expect(rows.filter((r) => r.kind === 'pay_window_missed')).toHaveLength(1);
     expect(rows.filter((r) => r.kind === 'entry_received')).toHaveLength(receipts.length);
   });
 

@@ -3,6 +3,7 @@ import type { NotificationRow } from '../../src/db/schema';
 import { deriveKey, receiptSecretFor } from '../../src/domain/identity';
 import { MESSAGE_KINDS, messageKey, NOTIFICATION_KINDS, type MessageKind } from '../../src/domain/notification/kinds';
 import { findOrder } from '../../src/db/repositories/orders';
+import type { OrderState } from '../../src/domain/order/order-states';
 import { claimCodeOf, offerCodeOf } from '../../src/services/registration/entrant-secrets';
 import { EmailTemplates, prepareMessage } from '../../src/services/notification/render';
 import { createTestDatabase } from '../helpers/context';
@@ -26,7 +27,11 @@ describe('e-mail templates', () => {
 
   beforeAll(async () => {
     ({ db } = await createTestDatabase());
-    await insertDrop(db, dropId, { name: 'Sneaker <Drop> & Co', missedPickup: 'credit' });
+    await insertDrop(db, dropId, {
+      name: 'Sneaker <Drop> & Co',
+      missedPickup: 'credit',
+      node: { name: 'North Station Lockers', address: '1 Rail Square, Level -1' },
+    });
     for (const e of [A, B]) {
       await insertEntrant(db, dropId, e.entryId, e);
       await insertOrder(db, dropId, e.entryId, { state: 'awaiting_pickup', payDeadline, pickupDeadline, nodeId: 'north-locker', creditCents: 2500 });
@@ -53,15 +58,27 @@ describe('e-mail templates', () => {
     finished_at: null,
   });
   /** The order state each kind is sent in (reminders check it; the claim and offer codes need theirs). */
-  const stateFor = (kind: MessageKind) => (kind === 'pay_reminder' ? 'awaiting_payment' : kind === 'credited' ? 'credited' : 'awaiting_pickup');
+  const STATE_OF: Partial<Record<MessageKind, OrderState>> = {
+    pay_reminder: 'awaiting_payment',
+    credited: 'credited',
+    pay_window_missed: 'unpaid',
+    payment_declined: 'declined',
+  };
+  const stateFor = (kind: MessageKind): OrderState => STATE_OF[kind] ?? 'awaiting_pickup';
 
-  const renderFor = async (kind: MessageKind) => {
+  const renderFor = async (kind: MessageKind, data: Record<string, unknown> = { releasedToWaitlist: true }) => {
     await db
       .updateTable('orders')
       .set({ state: stateFor(kind) })
       .where('order_id', 'in', [`ord-${A.entryId}`, `ord-${B.entryId}`])
       .execute();
-    const prepared = await prepareMessage(db, secrets, publicUrl, row(kind, { waitlistPosition: 7, leadSeconds: 600 }), new Date('2026-07-01T11:55:00Z'));
+    const prepared = await prepareMessage(
+      db,
+      secrets,
+      publicUrl,
+      row(kind, { waitlistPosition: 7, leadSeconds: 600, ...data }),
+      new Date('2026-07-01T11:55:00Z'),
+    );
     if (prepared.action !== 'send') throw new Error(`${kind}: ${prepared.action}`);
     expect(prepared.to).toBe(A.email);
     return templates.render(kind, prepared.view);
@@ -90,6 +107,45 @@ describe('e-mail templates', () => {
     const pay = await renderFor('pay_link');
     expect(pay.text).toContain('18:30 (Asia/Tokyo)');
     expect(pay.text).not.toContain('09:30');
+  });
+
+  it.each(['routed', 'claim_code', 'pickup_reminder'] as const)(
+    "%s names the pickup place by the launch spec's name and address, as the claim page does",
+    async (kind) => {
+      const m = await renderFor(kind);
+      for (const part of [m.text, m.html]) {
+        expect(part).toContain('North Station Lockers');
+        expect(part).toContain('1 Rail Square, Level -1');
+        expect(part).not.toContain('north-locker');
+      }
+    },
+  );
+
+  it('tells a pop-up winner to show the QR code to the staff, a locker winner to the scanner', async () => {
+    expect((await renderFor('claim_code')).text).toContain("at the locker's scanner");
+    await db.updateTable('nodes').set({ kind: 'popup' }).where('drop_id', '=', dropId).execute();
+    try {
+      const m = await renderFor('claim_code');
+      expect(m.text).toContain('to the staff at the pop-up counter');
+      expect(m.text).not.toContain('locker');
+    } finally {
+      await db.updateTable('nodes').set({ kind: 'locker' }).where('drop_id', '=', dropId).execute();
+    }
+  });
+
+  it('tells a winner whose pay window lapsed, or whose payment was declined, that the unit went to the next entrant', async () => {
+    const missed = await renderFor('pay_window_missed');
+    expect(missed.subject).toBe('Sneaker <Drop> & Co: your pay window closed');
+    expect(missed.text).toContain('closed at Wed, 1 Jul 2026, 18:30 (Asia/Tokyo) without a payment');
+    const declined = await renderFor('payment_declined');
+    expect(declined.subject).toBe('Sneaker <Drop> & Co: your payment was declined');
+    expect(declined.text).toContain('Your payment of €49.99');
+    for (const m of [missed, declined]) {
+      expect(m.text).toContain('The unit went to the next entrant on the waitlist.');
+      expect(m.html).toContain('The unit went to the next entrant on the waitlist.');
+    }
+    // An order that ended without promoting anyone (a provider failure) does not claim it did.
+    expect((await renderFor('pay_window_missed', { releasedToWaitlist: false })).text).not.toContain('waitlist');
   });
 
   it('says UTC when the entrant gave no zone', async () => {

@@ -59,6 +59,8 @@ export async function enqueueNotifications(trx: Q, messages: readonly OutboxMess
 /** The message an order's new state sends, if any (reminders are scheduled beside two of them). */
 const ORDER_STATE_MESSAGES: Partial<Record<OrderState, NotificationKind>> = {
   awaiting_payment: 'pay_link',
+  unpaid: 'pay_window_missed',
+  declined: 'payment_declined',
   paid: 'paid',
   awaiting_pickup: 'claim_code',
   picked_up: 'picked_up',
@@ -73,8 +75,8 @@ const ORDER_STATE_MESSAGES: Partial<Record<OrderState, NotificationKind>> = {
  * awaiting_payment or awaiting_pickup, its reminder, due the drop's lead time before the deadline
  * (launch `notifications.payReminderSeconds`, default 600; `pickupReminderSeconds`, default 1800).
  * A reminder whose time is already past when the window opens (a window shorter than the lead)
- * is not written: the first message gives the deadline. An order cancelled because its drop was
- * cancelled sends nothing here: the drop's cancellation tells every entrant.
+ * is not written: the first message gives the deadline. An order cancelled, lapsed or declined
+ * while its drop is cancelled sends nothing here: the drop's cancellation tells every entrant.
  */
 export async function enqueueOrderStateMessages(trx: Q, orderId: string, seq: number, state: OrderState): Promise<void> {
   const kind = ORDER_STATE_MESSAGES[state];
@@ -85,9 +87,12 @@ export async function enqueueOrderStateMessages(trx: Q, orderId: string, seq: nu
     .select(['orders.drop_id', 'orders.entry_id', 'orders.pay_deadline', 'orders.pickup_deadline', 'drops.spec', 'drops.cancelled_at'])
     .where('orders.order_id', '=', orderId)
     .executeTakeFirst();
-  if (!order || (kind === 'order_cancelled' && order.cancelled_at)) return;
+  if (!order || ((kind === 'order_cancelled' || kind === 'pay_window_missed' || kind === 'payment_declined') && order.cancelled_at)) return;
   const base = { dropId: order.drop_id, entryId: order.entry_id, orderId, n: seq };
-  const messages: OutboxMessage[] = [{ kind, ...base }];
+  // A lapsed or declined order promotes before it finishes (promoteNext): its message says the unit
+  // went on only when it did (not after a provider failure, which ends `unpaid` without promoting).
+  const data = kind === 'pay_window_missed' || kind === 'payment_declined' ? { releasedToWaitlist: await wasReleasedToWaitlist(trx, orderId) } : undefined;
+  const messages: OutboxMessage[] = [{ kind, ...base, ...(data && { data }) }];
   const leads = reminderLeadsOf(order.spec);
   const reminder =
     state === 'awaiting_payment'
@@ -100,6 +105,11 @@ export async function enqueueOrderStateMessages(trx: Q, orderId: string, seq: nu
     if (at.getTime() > Date.now()) messages.push({ kind: reminder.kind, ...base, at, data: { leadSeconds: reminder.lead } });
   }
   await enqueueNotifications(trx, messages);
+}
+
+async function wasReleasedToWaitlist(trx: Q, orderId: string): Promise<boolean> {
+  const row = await trx.selectFrom('promotions').select('replaces_order_id').where('replaces_order_id', '=', orderId).executeTakeFirst();
+  return row !== undefined;
 }
 
 /** The drop's reminder lead times in seconds (launch `notifications`, else the defaults). */
@@ -133,4 +143,21 @@ export async function countNotifications(db: Q, dropId: string) {
     .groupBy(['kind', 'status'])
     .execute();
   return rows.map((r) => ({ kind: r.kind, status: r.status, n: Number(r.n) }));
+}
+
+/**
+ * An entrant's messages for support (`GET /v1/orders/:orderId`), oldest first: kind, status,
+ * attempts, times and last error; never the address or a body (the rows hold neither).
+ * At most `limit` rows (an entrant gets a few dozen at most).
+ */
+export async function listEntrantMessages(db: Q, dropId: string, entryId: string, limit = 200) {
+  return db
+    .selectFrom('notifications')
+    .select(['kind', 'status', 'attempts', 'created_at', 'finished_at', 'last_error'])
+    .where('drop_id', '=', dropId)
+    .where('entry_id', '=', entryId)
+    .orderBy('created_at')
+    .orderBy('notification_id')
+    .limit(limit)
+    .execute();
 }

@@ -13,6 +13,16 @@ export const NOTIFICATION_KINDS = {
   promoted: { lane: 'transactional', priority: 0, trigger: 'a lapsed unit goes to the next waitlisted entrant (promoteNext)' },
   pay_link: { lane: 'transactional', priority: 0, trigger: 'the order enters awaiting_payment with its pay link' },
   pay_reminder: { lane: 'transactional', priority: 0, trigger: 'payReminderSeconds before the pay deadline, while still unpaid' },
+  pay_window_missed: {
+    lane: 'transactional',
+    priority: 1,
+    trigger: 'the pay window closed without a payment (order unpaid): the unit goes to the next entrant on the waitlist',
+  },
+  payment_declined: {
+    lane: 'transactional',
+    priority: 1,
+    trigger: 'the payment was finally declined (order declined): the unit goes to the next entrant on the waitlist',
+  },
   paid: { lane: 'transactional', priority: 1, trigger: 'the order is paid' },
   routed: { lane: 'transactional', priority: 1, trigger: 'the paid order is given a node (pickup) or a shipment (ship)' },
   claim_code: { lane: 'transactional', priority: 0, trigger: 'the order enters awaiting_pickup (and each claim code support replaces)' },

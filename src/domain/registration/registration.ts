@@ -22,18 +22,38 @@ export const registerEntrySchema = z.strictObject({
   /** As typed; the service reads it as E.164 with the drop's `phoneCountry` (400 with path `phone` when it cannot). */
   phone: z.string().trim().regex(PHONE_TEXT, 'a phone number: digits, spaces, ( ) - . and a leading +').optional(),
   region,
-  /** IANA time zone (`Europe/Berlin`) the entrant's messages give deadlines in; UTC when absent. */
-  timeZone: z.string().max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').optional(),
+  /** IANA time zone the entrant's messages give deadlines in, any case, stored as the canonical name (`asia/tokyo` → `Asia/Tokyo`); UTC when absent. */
+  timeZone: z
+    .string()
+    .max(64)
+    .describe(
+      "IANA time zone the entrant's e-mails and pages give deadlines in, e.g. `Europe/Berlin` (any case; stored as the canonical name, `asia/tokyo` → `Asia/Tokyo`). Default UTC.",
+    )
+    .transform((raw, ctx) => {
+      const zone = canonicalTimeZone(raw);
+      if (zone === null) {
+        ctx.addIssue({ code: 'custom', message: 'an IANA time zone such as Europe/Berlin' });
+        return z.NEVER;
+      }
+      return zone;
+    })
+    .optional(),
   /** An ops-issued community pass: enters its tier (more tickets). */
   passToken: z.string().min(1).max(200).optional(),
 });
-/** Whether the runtime's ICU knows the zone (the zone the templates format deadlines in). */
-function isTimeZone(zone: string): boolean {
+/**
+ * The zone's canonical name as the runtime's ICU spells it (the zone the templates format deadlines
+ * in), or null when it does not know it. Plain zone-name characters only, before and after: ICU
+ * would accept more than the names it gives back.
+ */
+function canonicalTimeZone(raw: string): string | null {
+  const plain = /^[A-Za-z][A-Za-z0-9_+\-/]*$/;
+  if (!plain.test(raw)) return null;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return /^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(zone);
+    const zone = new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
+    return plain.test(zone) && zone.length <= 64 ? zone : null;
   } catch {
-    return false;
+    return null;
   }
 }
 export type RegisterEntry = z.infer<typeof registerEntrySchema>;

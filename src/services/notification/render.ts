@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { entryExists, findContact, findMessageDrop, findMessageNode, findMessageOrder, messageExists } from '../../db/repositories/notification-dispatch';
 import type { Db } from '../../db/connection';
 import type { NotificationRow, OrderRow } from '../../db/schema';
+import { nodePlaceOf } from '../../domain/drop/launch';
 import { deriveKey, receiptSecretFor } from '../../domain/identity';
 import { MESSAGE_KINDS, messageKey, type MessageKind } from '../../domain/notification/kinds';
 import { entrantPageUrl } from '../../domain/notification/links';
@@ -69,6 +70,11 @@ export interface MessageView {
   nodeId: string | null;
   nodeKind: string | null;
   nodeRegion: string | null;
+  /** The node's public name and address from the launch spec (else its id and region), as the claim page shows them. */
+  nodeName: string | null;
+  nodeAddress: string | null;
+  /** A pop-up counter (staff scan the QR code), not a locker. */
+  atPopup: boolean;
   fulfillment: 'pickup' | 'ship' | null;
   carrier: string | null;
   trackingNumber: string | null;
@@ -77,6 +83,8 @@ export interface MessageView {
   offerCode: string | null;
   claimCode: string | null;
   missedPickupPolicy: string | null;
+  /** A lapsed or declined order's unit went to the next entrant on the waitlist (set when the order ended). */
+  releasedToWaitlist: boolean;
   /** The reminder's lead, as "10 minutes". */
   leadTime: string | null;
 }
@@ -116,7 +124,8 @@ export async function prepareMessage(db: Db, secrets: RenderSecrets, publicUrl: 
   const link = (page: 'status' | 'pay' | 'claim' | 'verify') => entrantPageUrl(publicUrl, row.drop_id, entryId, token, page);
   const node = order?.node_id ? await findMessageNode(db, row.drop_id, order.node_id) : undefined;
   const currency = order?.currency ?? drop.currency;
-  const spec = drop.spec as { policies?: { missedPickup?: string } } | null;
+  const spec = drop.spec as { policies?: { missedPickup?: string }; nodes?: Array<{ nodeId: string; region: string; name?: string; address?: string }> } | null;
+  const place = node ? nodePlaceOf(spec ?? {}, node.node_id, node.region) : null;
   const data = row.data ?? {};
   const position = Number(data.waitlistPosition ?? NaN);
   const lead = Number(data.leadSeconds ?? NaN);
@@ -135,6 +144,9 @@ export async function prepareMessage(db: Db, secrets: RenderSecrets, publicUrl: 
     nodeId: node?.node_id ?? null,
     nodeKind: node?.kind ?? null,
     nodeRegion: node?.region ?? null,
+    nodeName: place?.name ?? null,
+    nodeAddress: place?.address ?? null,
+    atPopup: node?.kind === 'popup',
     fulfillment: order?.fulfillment ?? null,
     carrier: order?.carrier ?? null,
     trackingNumber: order?.tracking_number ?? null,
@@ -144,6 +156,7 @@ export async function prepareMessage(db: Db, secrets: RenderSecrets, publicUrl: 
     claimCode: order ? claimCodeOf(secrets.claimSecret, order) : null,
     missedPickupPolicy: MISSED_PICKUP_TEXT[spec?.policies?.missedPickup ?? ''] ?? null,
     leadTime: Number.isFinite(lead) ? duration(lead) : null,
+    releasedToWaitlist: data.releasedToWaitlist === true,
   };
   return { action: 'send', to: contact.email, view };
 }

@@ -24,7 +24,7 @@ type Deps = Pick<ServiceDeps, 'db' | 'secrets' | 'payments'>;
 type Status = Awaited<ReturnType<typeof entryStatus>>;
 
 interface DropSpec {
-  nodes?: Array<{ nodeId: string; region: string; name?: string; address?: string }>;
+  nodes?: Array<{ nodeId: string; region: string; kind?: 'locker' | 'popup'; name?: string; address?: string }>;
   policies?: { missedPickup?: MissedPickupPolicy };
 }
 
@@ -42,22 +42,43 @@ async function load(deps: Deps, dropId: string, entryId: string, token: string) 
   return { status, drop, timeZone, paths };
 }
 
-/** What happens when a paid winner misses the pickup window, in the entrant's words. */
-export function missedPickupText(policy: MissedPickupPolicy): string {
+/**
+ * What happens when a paid winner misses the pickup window, in the entrant's words (`popup`: the
+ * node is a pop-up counter, where staff hold the item, not a locker compartment).
+ */
+export function missedPickupText(policy: MissedPickupPolicy, popup = false): string {
+  const released = popup ? 'the counter stops holding your item' : 'the compartment is released';
   switch (policy) {
     case 'refund':
-      return 'If you miss the pickup window, the compartment is released and your payment is refunded in full.';
+      return `If you miss the pickup window, ${released} and your payment is refunded in full.`;
     case 'credit':
-      return 'If you miss the pickup window, the compartment is released and you get store credit for the full price, with an offer code for a later drop.';
+      return `If you miss the pickup window, ${released} and you get store credit for the full price, with an offer code for a later drop.`;
     case 'reship':
-      return 'If you miss the pickup window, the compartment is released and the item is shipped to you instead.';
+      return `If you miss the pickup window, ${released} and the item is shipped to you instead.`;
   }
 }
 
+/** A lapsed or declined order: what happened and where the unit went (the status and pay pages, and the e-mails, say the same). */
+function releasedText(state: 'unpaid' | 'declined'): string {
+  return state === 'unpaid'
+    ? 'The pay window closed without a payment: the unit went to the next entrant on the waitlist.'
+    : 'Your payment was declined and the pay window has closed: the unit went to the next entrant on the waitlist.';
+}
+
 const policyOf = (drop: DropRow): MissedPickupPolicy => (drop.spec as DropSpec).policies?.missedPickup ?? 'refund';
+/** Whether the order's node is a pop-up counter (the launch spec's `kind`; a locker when absent). */
+const isPopup = (drop: DropRow, nodeId: string | null | undefined) =>
+  nodeId != null && (drop.spec as DropSpec).nodes?.find((n) => n.nodeId === nodeId)?.kind === 'popup';
 
 /** The next step for an order in `state`, one sentence. */
-function orderNextStep(order: NonNullable<Status['order']>, payBy: string | null, pickUpBy: string | null, policy: MissedPickupPolicy, amount: string): string {
+function orderNextStep(
+  order: NonNullable<Status['order']>,
+  payBy: string | null,
+  pickUpBy: string | null,
+  policy: MissedPickupPolicy,
+  amount: string,
+  popup: boolean,
+): string {
   switch (order.state) {
     case 'created':
       return 'Your order is being set up: the pay link appears here in a moment.';
@@ -68,7 +89,9 @@ function orderNextStep(order: NonNullable<Status['order']>, payBy: string | null
         ? 'Paid. Your item is being shipped.'
         : 'Paid. A compartment is being reserved for you: your claim code appears here when it is ready.';
     case 'awaiting_pickup':
-      return `Your item is waiting for you. Open the compartment with your claim code before ${pickUpBy}.`;
+      return popup
+        ? `Your item is waiting for you at the pop-up counter. Show your claim code to the staff before ${pickUpBy}.`
+        : `Your item is waiting for you. Open the compartment with your claim code before ${pickUpBy}.`;
     case 'picked_up':
       return 'Picked up. Enjoy!';
     case 'shipped':
@@ -84,14 +107,13 @@ function orderNextStep(order: NonNullable<Status['order']>, payBy: string | null
     case 'reshipping_missed_pickup':
       return 'Your item is being shipped to you.';
     case 'unpaid':
-      return 'The pay window closed without a payment: the unit went to the next entrant on the waitlist.';
     case 'declined':
-      return 'You declined the unit: it went to the next entrant on the waitlist.';
+      return releasedText(order.state);
     case 'cancelled':
     case 'cancelling':
       return 'This order is cancelled; any payment is returned.';
     case 'needs_support':
-      return `Our support team is looking at your order. ${missedPickupText(policy)}`;
+      return `Our support team is looking at your order. ${missedPickupText(policy, popup)}`;
   }
 }
 
@@ -114,7 +136,7 @@ export async function statusPageView(deps: Deps, dropId: string, entryId: string
       : null;
   const cancelled = drop.cancelled_at !== null;
   let nextStep: string;
-  if (order) nextStep = orderNextStep(order, payBy?.text ?? null, pickUpBy?.text ?? null, policyOf(drop), amount);
+  if (order) nextStep = orderNextStep(order, payBy?.text ?? null, pickUpBy?.text ?? null, policyOf(drop), amount, isPopup(drop, order.nodeId));
   else if (cancelled) nextStep = 'This drop was cancelled: there will be no draw for it.';
   else if (status.status === 'waitlisted')
     nextStep =
@@ -170,7 +192,9 @@ export async function payPageView(deps: Deps, dropId: string, entryId: string, t
         : 'There is nothing to pay: the draw has not picked you (yet).'
       : order.state === 'awaiting_payment' || order.state === 'created'
         ? 'Your pay link is not ready yet: reload this page in a moment.'
-        : `There is nothing to pay now: your order is ${order.state.replace(/_/g, ' ')}.`;
+        : order.state === 'unpaid' || order.state === 'declined'
+          ? `There is nothing to pay now. ${releasedText(order.state)}`
+          : `There is nothing to pay now: your order is ${order.state.replace(/_/g, ' ')}.`;
     return { kind: 'closed', view: { title: `${drop.name}: payment`, dropName: drop.name, checkoutUrl: null, message: why, statusLink: paths.status } };
   }
   // Stripe: our payment page for the order's own intent (see PaymentProvider.payPage).
@@ -188,7 +212,7 @@ export async function payPageView(deps: Deps, dropId: string, entryId: string, t
   };
 }
 
-/** The QR code of a claim code, as a PNG data URL (what the locker's scanner reads). */
+/** The QR code of a claim code, as a PNG data URL (what the locker's scanner, or the pop-up's staff, read). */
 export function claimQrDataUrl(claimCode: string): Promise<string> {
   return QRCode.toDataURL(claimCode, { errorCorrectionLevel: 'M', margin: 4, scale: 6 });
 }
@@ -203,7 +227,8 @@ export async function claimPageView(deps: Deps, dropId: string, entryId: string,
   const { status, drop, timeZone, paths } = await load(deps, dropId, entryId, token);
   const order = status.order ?? null;
   const policy = policyOf(drop);
-  const base = { title: `${drop.name}: pick up`, dropName: drop.name, missedPolicy: missedPickupText(policy), statusLink: paths.status };
+  const popup = isPopup(drop, order?.nodeId);
+  const base = { title: `${drop.name}: pick up`, dropName: drop.name, missedPolicy: missedPickupText(policy, popup), statusLink: paths.status };
   if (!order?.claimCode || !order.nodeId || !order.pickupDeadline) {
     let message: string;
     if (!order) message = 'You have no order in this drop: there is nothing to pick up.';
@@ -214,8 +239,8 @@ export async function claimPageView(deps: Deps, dropId: string, entryId: string,
     else message = `There is no claim code now: your order is ${order.state.replace(/_/g, ' ')}.`;
     return { ...base, claim: null, message };
   }
-  const region = (drop.spec as DropSpec).nodes?.find((n) => n.nodeId === order.nodeId)?.region ?? '';
-  const place = nodePlaceOf(drop.spec as DropSpec, order.nodeId, region);
+  const node = (drop.spec as DropSpec).nodes?.find((n) => n.nodeId === order.nodeId);
+  const place = nodePlaceOf(drop.spec as DropSpec, order.nodeId, node?.region ?? '');
   return {
     ...base,
     message: null,
@@ -224,6 +249,10 @@ export async function claimPageView(deps: Deps, dropId: string, entryId: string,
       qr: await claimQrDataUrl(order.claimCode),
       nodeName: place.name,
       nodeAddress: place.address,
+      // A pop-up counter's staff scan the code; a locker has its own scanner.
+      howToShow: popup
+        ? 'Show this QR code to the staff at the pop-up counter, or tell them the code below.'
+        : "Show this code at the locker's scanner, or type the code below.",
       expires: pageTime(order.pickupDeadline, timeZone)!,
       left: timeLeft(Date.parse(order.pickupDeadline), now),
     },

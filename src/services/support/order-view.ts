@@ -1,6 +1,7 @@
 import { listOrderEvents } from '../../db/repositories/events';
 import { listOrderExceptions } from '../../db/repositories/exceptions';
 import { readOrderMoney } from '../../db/repositories/ledger';
+import { listEntrantMessages } from '../../db/repositories/notifications';
 import { findOrder } from '../../db/repositories/orders';
 import { notFound } from '../../domain/errors';
 import { ledgerAccounts } from '../../domain/ledger-accounts';
@@ -16,6 +17,9 @@ const AUDIT_ENTRIES = 100;
 
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
+/** A failure's text may quote an address (an SMTP server's answer): support sees the reason, not the address. */
+const withoutAddresses = (text: string | null) => (text === null ? null : text.replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, '<address>'));
+
 /**
  * Everything support needs about one order, from the read model (Temporal is not asked):
  * its state timeline (the `events` rows of the order: `order.state` for each state change,
@@ -23,17 +27,19 @@ const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOS
  * refunded, charged back per the ledger, in cents), the route (node, fulfillment,
  * compartment, carrier, tracking, label), the claim code's STATUS and deadline (never the code,
  * the pay link or the offer code), its exceptions, its audit entries (newest first), the resolve
- * actions its state allows now, and links to its order and drop workflows in the Temporal UI
+ * actions its state allows now, the entrant's messages (kind, status, attempts, times, last error;
+ * never the address or the body), and links to its order and drop workflows in the Temporal UI
  * (null without a UI URL). 404 `order_not_found`.
  */
 export async function supportOrderView(deps: Pick<ServiceDeps, 'db' | 'temporalUi'>, orderId: string) {
   const order = await findOrder(deps.db, orderId);
   if (!order) throw notFound('order_not_found', `no order ${orderId}`);
-  const [events, exceptions, money, audit] = await Promise.all([
+  const [events, exceptions, money, audit, messages] = await Promise.all([
     listOrderEvents(deps.db, orderId),
     listOrderExceptions(deps.db, orderId),
     readOrderMoney(deps.db, orderId, ledgerAccounts.providerClearing),
     listAudit(deps, { orderId, limit: AUDIT_ENTRIES }),
+    listEntrantMessages(deps.db, order.drop_id, order.entry_id),
   ]);
   const now = Date.now();
   const pickupDeadline = order.pickup_deadline === null ? null : new Date(order.pickup_deadline);
@@ -73,6 +79,14 @@ export async function supportOrderView(deps: Pick<ServiceDeps, 'db' | 'temporalU
     exceptions: exceptions.map((e) => exceptionView(e, now)),
     audit: audit.entries,
     auditNextCursor: audit.nextCursor,
+    messages: messages.map((m) => ({
+      kind: m.kind,
+      status: m.status,
+      attempts: m.attempts,
+      createdAt: iso(m.created_at)!,
+      finishedAt: iso(m.finished_at),
+      lastError: withoutAddresses(m.last_error),
+    })),
     allowedResolveActions: allowedResolveActions(order.state as OrderWorkflowState),
     links: ui
       ? {
