@@ -39,7 +39,19 @@ describe('production install (npm ci --omit=dev)', () => {
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'drops-prod-install-'));
-    for (const entry of ['package.json', 'package-lock.json', 'tsconfig.json', 'bin', 'src', 'api', 'activities', 'workflows', 'bench', 'templates', 'public']) {
+    for (const entry of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'bin',
+      'src',
+      'api',
+      'activities',
+      'workflows',
+      'bench',
+      'templates',
+      'public',
+    ]) {
       cpSync(join(PROJECT_ROOT, entry), join(dir, entry), { recursive: true });
     }
     const install = spawnSync('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: dir, encoding: 'utf8', timeout: 600_000 });
