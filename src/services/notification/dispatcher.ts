@@ -4,6 +4,7 @@ import type { NotificationRow } from '../../db/schema';
 import type { MessageKind } from '../../domain/notification/kinds';
 import { messageIdFor, type EmailSender } from '../../integrations/email-sender';
 import { EmailTemplates, prepareMessage, type RenderSecrets } from './render';
+import { withoutAddresses } from '../../domain/notification/without-addresses';
 
 export interface DispatcherOptions {
   db: Db;
@@ -141,7 +142,8 @@ export class NotificationDispatcher {
         await finishMessage(this.o.db, row.notification_id, 'bounced', outcome.reason);
       }
     } catch (err) {
-      const reason = (err as Error).message.slice(0, 300);
+      // Stored and perhaps logged: never with the address an SMTP answer may quote.
+      const reason = withoutAddresses((err as Error).message).slice(0, 300);
       if (row.attempts >= this.o.maxAttempts) {
         this.o.log(`notification ${row.notification_id} (${row.kind}) failed after ${row.attempts} attempts: ${reason}`);
         await finishMessage(this.o.db, row.notification_id, 'failed', reason).catch(() => {});

@@ -1,4 +1,5 @@
 import { listOrderEvents } from '../../db/repositories/events';
+import { withoutAddresses } from '../../domain/notification/without-addresses';
 import { listOrderExceptions } from '../../db/repositories/exceptions';
 import { readOrderMoney } from '../../db/repositories/ledger';
 import { listEntrantMessages } from '../../db/repositories/notifications';
@@ -18,7 +19,7 @@ const AUDIT_ENTRIES = 100;
 const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 /** A failure's text may quote an address (an SMTP server's answer): support sees the reason, not the address. */
-const withoutAddresses = (text: string | null) => (text === null ? null : text.replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, '<address>'));
+const reasonOf = (text: string | null) => (text === null ? null : withoutAddresses(text));
 
 /**
  * Everything support needs about one order, from the read model (Temporal is not asked):
@@ -85,7 +86,7 @@ export async function supportOrderView(deps: Pick<ServiceDeps, 'db' | 'temporalU
       attempts: m.attempts,
       createdAt: iso(m.created_at)!,
       finishedAt: iso(m.finished_at),
-      lastError: withoutAddresses(m.last_error),
+      lastError: reasonOf(m.last_error),
     })),
     allowedResolveActions: allowedResolveActions(order.state as OrderWorkflowState),
     links: ui
