@@ -34,6 +34,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       finished_at timestamptz
     );
     CREATE INDEX notifications_due ON notifications (lane, priority, next_attempt_at) WHERE status = 'pending';
+    -- The campaigns due: found without walking a million pending waitlist rows in the bulk lane.
+    CREATE INDEX notifications_campaigns_due ON notifications (next_attempt_at) WHERE status = 'pending' AND entry_id IS NULL;
     CREATE INDEX notifications_drop ON notifications (drop_id, kind);
   `.execute(db);
 }
