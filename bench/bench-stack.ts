@@ -7,7 +7,7 @@ import { PROJECT_ROOT, startStack, type Stack, type StackOptions } from '../src/
 export async function startBenchStack(
   name: string,
   log: (l: string) => void,
-  opts: Pick<StackOptions, 'worker' | 'simulator'> = {},
+  opts: Pick<StackOptions, 'worker' | 'simulator' | 'mail'> = {},
 ): Promise<Stack & { dataDir: string }> {
   const dataDir = join(PROJECT_ROOT, '.data', `bench-${name}-${process.pid}`);
   rmSync(dataDir, { recursive: true, force: true });
@@ -21,6 +21,7 @@ export async function startBenchStack(
     worker: opts.worker,
     sdkLogLevel: 'ERROR',
     simulator: opts.simulator,
+    mail: opts.mail,
   });
   const stop = stack.stop;
   return {
