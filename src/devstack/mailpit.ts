@@ -1,5 +1,6 @@
+import { ensureGoTool } from './go-tool';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readToolingConfig } from '../config';
@@ -9,23 +10,8 @@ import { StopWaiting, waitFor } from './wait';
 export const MAILPIT_MODULE = 'github.com/axllent/mailpit@v1.33.1';
 
 /** Finds `.tools/bin/mailpit` or builds it there from its Go module (a minute, once per machine). */
-export async function ensureMailpit(root: string, log: (line: string) => void): Promise<string> {
-  const fromEnv = readToolingConfig().MAILPIT_PATH;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  const local = join(root, '.tools', 'bin', 'mailpit');
-  if (existsSync(local)) return local;
-  log(`building mailpit (${MAILPIT_MODULE}) into .tools/bin`);
-  mkdirSync(join(root, '.tools', 'bin'), { recursive: true });
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn('go', ['install', MAILPIT_MODULE], {
-      env: { ...process.env, CGO_ENABLED: '0', GOBIN: join(root, '.tools', 'bin') },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('error', () => resolve(-1));
-    child.on('exit', resolve);
-  });
-  if (code !== 0 || !existsSync(local)) throw new Error(`go install ${MAILPIT_MODULE} failed (exit ${code})`);
-  return local;
+export function ensureMailpit(root: string, log: (line: string) => void): Promise<string> {
+  return ensureGoTool({ root, module: MAILPIT_MODULE, binary: 'mailpit', override: readToolingConfig().MAILPIT_PATH, log });
 }
 
 export interface MailpitOptions {

@@ -1,6 +1,5 @@
+import { ensureGoTool } from './go-tool';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { readToolingConfig } from '../config';
 import { StopWaiting, waitFor } from './wait';
 
@@ -8,23 +7,8 @@ import { StopWaiting, waitFor } from './wait';
 export const STRIPE_MOCK_MODULE = 'github.com/stripe/stripe-mock@v0.197.0';
 
 /** Finds `.tools/bin/stripe-mock` or builds it there from its Go module (a minute, once per machine). */
-export async function ensureStripeMock(root: string, log: (line: string) => void): Promise<string> {
-  const fromEnv = readToolingConfig().STRIPE_MOCK_PATH;
-  if (fromEnv && existsSync(fromEnv)) return fromEnv;
-  const local = join(root, '.tools', 'bin', 'stripe-mock');
-  if (existsSync(local)) return local;
-  log(`building stripe-mock (${STRIPE_MOCK_MODULE}) into .tools/bin`);
-  mkdirSync(join(root, '.tools', 'bin'), { recursive: true });
-  const code = await new Promise<number | null>((resolve) => {
-    const child = spawn('go', ['install', STRIPE_MOCK_MODULE], {
-      env: { ...process.env, CGO_ENABLED: '0', GOBIN: join(root, '.tools', 'bin') },
-      stdio: ['ignore', 'inherit', 'inherit'],
-    });
-    child.on('error', () => resolve(-1));
-    child.on('exit', resolve);
-  });
-  if (code !== 0 || !existsSync(local)) throw new Error(`go install ${STRIPE_MOCK_MODULE} failed (exit ${code})`);
-  return local;
+export function ensureStripeMock(root: string, log: (line: string) => void): Promise<string> {
+  return ensureGoTool({ root, module: STRIPE_MOCK_MODULE, binary: 'stripe-mock', override: readToolingConfig().STRIPE_MOCK_PATH, log });
 }
 
 export async function startStripeMock(binary: string, port: number): Promise<{ url: string; process: ChildProcess; stop(): Promise<void> }> {

@@ -9,6 +9,7 @@ import { deriveKey, receiptSecretFor } from '../../domain/identity';
 import { MESSAGE_KINDS, messageKey, type MessageKind } from '../../domain/notification/kinds';
 import { entrantPageUrl } from '../../domain/notification/links';
 import { claimCodeOf, offerCodeOf } from '../registration/entrant-secrets';
+import { formatInZone, zoneOrUtc } from '../../lib/local-time';
 
 /** templates/email/<kind>.{subject,text,html}.hbs (the folder ships in the production image). */
 export const EMAIL_TEMPLATES_DIR = join(__dirname, '..', '..', '..', 'templates', 'email');
@@ -119,7 +120,7 @@ export async function prepareMessage(db: Db, secrets: RenderSecrets, publicUrl: 
     if (r) return r;
   }
 
-  const timeZone = validZone(contact.time_zone);
+  const timeZone = zoneOrUtc(contact.time_zone);
   const token = receiptSecretFor(deriveKey(secrets.identitySecret, 'receipt'), row.drop_id, entryId);
   const link = (page: 'status' | 'pay' | 'claim' | 'verify') => entrantPageUrl(publicUrl, row.drop_id, entryId, token, page);
   const node = order?.node_id ? await findMessageNode(db, row.drop_id, order.node_id) : undefined;
@@ -188,28 +189,10 @@ const MISSED_PICKUP_TEXT: Record<string, string> = {
   credit: 'If you miss the pickup window, you get store credit and an offer code instead.',
 };
 
-function validZone(zone: string | null): string {
-  if (!zone) return 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-    return zone;
-  } catch {
-    return 'UTC';
-  }
-}
-
 /** "Tue, 1 Dec 2026, 14:30 (Europe/Paris)": the deadline in the entrant's zone, the zone named. */
 export function formatDeadline(at: Date | string | null, timeZone: string): string | null {
   if (!at) return null;
-  const text = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(at));
+  const text = formatInZone(at, timeZone, false);
   return `${text} (${timeZone})`;
 }
 

@@ -1,15 +1,7 @@
 /** How the entrant pages write times and amounts: in the entrant's own time zone, in plain English. */
+import { formatInZone, zoneOrUtc } from '../../lib/local-time';
 
-/** The zone to show times in: the entrant's IANA zone when the runtime knows it, else UTC. */
-export function zoneOrUtc(timeZone: string | null): string {
-  if (!timeZone) return 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone });
-    return timeZone;
-  } catch {
-    return 'UTC';
-  }
-}
+export { zoneOrUtc };
 
 /** A deadline for `<time datetime="iso">text</time>`: ISO 8601 (UTC) and a readable local time with its zone. */
 export interface PageTime {
@@ -20,17 +12,8 @@ export interface PageTime {
 export function pageTime(at: Date | string | null, timeZone: string): PageTime | null {
   if (at === null) return null;
   const d = new Date(at);
-  // e.g. "Mon 3 Jun 2024, 14:05 CEST": the zone's short name, so nobody reads it as their own time.
-  const text = new Intl.DateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  }).format(d);
+  // e.g. "Mon, 3 Jun 2024, 14:05 CEST": the zone's short name, so nobody reads it as their own time.
+  const text = formatInZone(d, timeZone, true);
   return { iso: d.toISOString(), text };
 }
 
