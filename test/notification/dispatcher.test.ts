@@ -141,6 +141,26 @@ describe('notification dispatcher', () => {
     expect(position.has(ids[200]!)).toBe(false);
   }, 120_000);
 
+  it("expands a drop's cancellation into one message per entrant, each delivered once", async () => {
+    const dropId = 'cancelled-drop';
+    await insertDrop(db, dropId);
+    const ids = await entrants(dropId, 45);
+    await enqueueNotifications(db, [{ kind: 'drop_cancelled_campaign', dropId, entryId: null }]);
+    // Small batches, so the cursor has to carry the expansion across several steps.
+    const d = new NotificationDispatcher({ db, sender, secrets, publicUrl: 'http://drops.test', idleMs: 50, bulkPerSecond: 200, campaignBatch: 10 });
+    d.start();
+    dispatchers.push(d);
+    await eventually('every cancellation delivered', async () => {
+      const s = await statuses(dropId, 'drop_cancelled');
+      return s.length === ids.length && s.every((x) => x === 'delivered') ? true : undefined;
+    });
+    expect(await statuses(dropId, 'drop_cancelled_campaign')).toEqual(['expanded']);
+    const rows = (await notificationRows(db, dropId)).filter((r) => r.kind === 'drop_cancelled');
+    expect(rows.map((r) => r.entry_id).sort()).toEqual([...ids].sort());
+    const held = await mail.search(`subject:"${dropId}"`);
+    expect(new Set(held.map((m) => m.MessageID)).size).toBe(ids.length);
+  }, 120_000);
+
   it('records a permanent 5xx rejection as bounced, after one attempt', async () => {
     const dropId = 'bounce-drop';
     await insertDrop(db, dropId);
