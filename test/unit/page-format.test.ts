@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { pageTime, timeLeft, zoneOrUtc } from '../../src/services/pages/page-format';
+import { zoneOrUtc } from '../../src/lib/entrant-format';
+import { pageTime, timeLeft } from '../../src/services/pages/page-format';
 
 const countdown = createRequire(__filename)('../../public/assets/countdown.js') as { timeLeft(deadlineMs: number, nowMs: number): string };
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_PAY_REMINDER_SECONDS, DEFAULT_PICKUP_REMINDER_SECONDS } from '../notification/kinds';
 import { MISSED_PICKUP_POLICIES, PAYMENT_MODES } from './policies';
 import { DEFAULT_PHONE_COUNTRY, isPhoneCountry, type PhoneCountry } from '../registration/contacts';
 
@@ -69,15 +70,15 @@ export const launchDropSchema = z
      */
     notifications: z
       .strictObject({
-        payReminderSeconds: z.number().int().min(1).max(86_400).default(600),
+        payReminderSeconds: z.number().int().min(1).max(86_400).default(DEFAULT_PAY_REMINDER_SECONDS),
         pickupReminderSeconds: z
           .number()
           .int()
           .min(1)
           .max(7 * 86_400)
-          .default(1800),
+          .default(DEFAULT_PICKUP_REMINDER_SECONDS),
       })
-      .default({ payReminderSeconds: 600, pickupReminderSeconds: 1800 }),
+      .default({ payReminderSeconds: DEFAULT_PAY_REMINDER_SECONDS, pickupReminderSeconds: DEFAULT_PICKUP_REMINDER_SECONDS }),
     /** Entry tiers: weight = tickets held; a pass tier is entered only with an ops-issued pass token. */
     tiers: z
       .array(

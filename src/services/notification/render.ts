@@ -9,7 +9,7 @@ import { deriveKey, receiptSecretFor } from '../../domain/identity';
 import { MESSAGE_KINDS, messageKey, type MessageKind } from '../../domain/notification/kinds';
 import { entrantPageUrl } from '../../domain/notification/links';
 import { claimCodeOf, offerCodeOf } from '../registration/entrant-secrets';
-import { formatInZone, zoneOrUtc } from '../../lib/local-time';
+import { formatInZone, money, zoneOrUtc } from '../../lib/entrant-format';
 
 /** templates/email/<kind>.{subject,text,html}.hbs (the folder ships in the production image). */
 export const EMAIL_TEMPLATES_DIR = join(__dirname, '..', '..', '..', 'templates', 'email');
@@ -194,14 +194,6 @@ export function formatDeadline(at: Date | string | null, timeZone: string): stri
   if (!at) return null;
   const text = formatInZone(at, timeZone, false);
   return `${text} (${timeZone})`;
-}
-
-export function money(cents: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
-  }
 }
 
 function duration(seconds: number): string {

@@ -10,7 +10,8 @@ import { findOrderByEntry } from '../../db/repositories/orders';
 import type { DropRow } from '../../db/schema';
 import type { ServiceDeps } from '../deps';
 import { entryStatus } from '../registration/registration';
-import { money, pageTime, timeLeft, zoneOrUtc } from './page-format';
+import { money, zoneOrUtc } from '../../lib/entrant-format';
+import { pageTime, timeLeft } from './page-format';
 
 /**
  * The view models of the entrant's pages (api/routes/pages.ts renders them with

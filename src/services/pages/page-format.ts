@@ -1,7 +1,5 @@
 /** How the entrant pages write times and amounts: in the entrant's own time zone, in plain English. */
-import { formatInZone, zoneOrUtc } from '../../lib/local-time';
-
-export { zoneOrUtc };
+import { formatInZone } from '../../lib/entrant-format';
 
 /** A deadline for `<time datetime="iso">text</time>`: ISO 8601 (UTC) and a readable local time with its zone. */
 export interface PageTime {
@@ -27,13 +25,4 @@ export function timeLeft(deadlineMs: number, nowMs: number): string {
   if (h > 0) return `${h} h ${String(m).padStart(2, '0')} min left`;
   if (m > 0) return `${m} min ${String(sec).padStart(2, '0')} s left`;
   return `${sec} s left`;
-}
-
-/** Cents in the currency's own format, e.g. "$15.00" (currency: ISO 4217, lower case as stored). */
-export function money(cents: number, currency: string): string {
-  try {
-    return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
-  } catch {
-    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
-  }
 }

@@ -1,6 +1,6 @@
 /**
- * Times as an entrant reads them, in their own zone: one formatter for the entrant pages and the
- * e-mails, so a deadline reads the same in both (issue 15: "the deadline in the entrant's time zone").
+ * Times and amounts as an entrant reads them: one formatter for the entrant pages and the e-mails,
+ * so a deadline or a price reads the same in both (issue 15: "the deadline in the entrant's time zone").
  */
 
 /** The zone to show times in: the entrant's IANA zone when the runtime knows it, else UTC. */
@@ -29,4 +29,13 @@ export function formatInZone(at: Date | string, timeZone: string, zoneName: bool
     minute: '2-digit',
     ...(zoneName && { timeZoneName: 'short' as const }),
   }).format(new Date(at));
+}
+
+/** Cents in the currency's own format, e.g. "$15.00" (currency: ISO 4217, lower case as stored). */
+export function money(cents: number, currency: string): string {
+  try {
+    return new Intl.NumberFormat('en', { style: 'currency', currency: currency.toUpperCase() }).format(cents / 100);
+  } catch {
+    return `${(cents / 100).toFixed(2)} ${currency.toUpperCase()}`;
+  }
 }
