@@ -139,6 +139,8 @@ describe('notification dispatcher', () => {
     // 201 ranked before it, three of them winners.
     expect(position.get(ids[201]!)).toBe(199);
     expect(position.has(ids[200]!)).toBe(false);
+    // The expansion spells the key in SQL: it must be the key messageKey() gives.
+    for (const r of waitlisted) expect(r.message_key).toBe(messageKey('waitlisted', dropId, r.entry_id));
   }, 120_000);
 
   it("expands a drop's cancellation into one message per entrant, each delivered once", async () => {
@@ -157,6 +159,7 @@ describe('notification dispatcher', () => {
     expect(await statuses(dropId, 'drop_cancelled_campaign')).toEqual(['expanded']);
     const rows = (await notificationRows(db, dropId)).filter((r) => r.kind === 'drop_cancelled');
     expect(rows.map((r) => r.entry_id).sort()).toEqual([...ids].sort());
+    for (const r of rows) expect(r.message_key).toBe(messageKey('drop_cancelled', dropId, r.entry_id));
     const held = await mail.search(`subject:"${dropId}"`);
     expect(new Set(held.map((m) => m.MessageID)).size).toBe(ids.length);
   }, 120_000);

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { enqueueOrderStateMessages } from '../../src/db/repositories/notifications';
+import { messageKey } from '../../src/domain/notification/kinds';
 import { eventually, startTestStack, type TestStack } from '../helpers/context';
 import { dropDriver, type Receipt } from '../helpers/drops';
 import { textOf } from '../helpers/html';
@@ -41,6 +42,8 @@ describe('notification outbox', () => {
     expect((await stack.api.call('POST', `/v1/drops/${dropId}/entries`, { body: { email: 'outbox-0@example.org', region: 'north' } })).status).toBe(200);
     const receiptRows = (await rowsOf(dropId)).filter((r) => r.kind === 'entry_received');
     expect(receiptRows.map((r) => r.entry_id).sort()).toEqual(receipts.map((r) => r.entryId).sort());
+    // The intake statement spells the key in SQL: it must be the key messageKey() gives (the Message-ID derives from it).
+    for (const r of receiptRows) expect(r.message_key).toBe(messageKey('entry_received', dropId, r.entry_id));
     expect((await stack.db.selectFrom('entrant_contacts').select('time_zone').where('drop_id', '=', dropId).execute()).map((c) => c.time_zone)).toEqual([
       'Europe/Berlin',
       'Europe/Berlin',
